@@ -1,0 +1,1 @@
+"""Lotline backend: Litestar app, domain services, CLI."""

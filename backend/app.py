@@ -1,0 +1,60 @@
+"""The Litestar application factory."""
+
+from __future__ import annotations
+
+import logging
+
+from litestar import Litestar, get
+from litestar.di import Provide
+from litestar.exceptions import HTTPException
+from litestar.middleware import DefineMiddleware
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.spec import Components, SecurityScheme
+from sqlalchemy.engine import Engine
+
+from backend.auth.controller import AuthController, jwks
+from backend.auth.keys import KeyRing
+from backend.auth.middleware import BearerAuthMiddleware
+from backend.auth.tokens import TokenIssuer
+from backend.config import Settings
+from backend.db import make_engine
+from backend.deps import provide_db, provide_principal, provide_settings
+from backend.errors import DomainError, domain_error_handler, http_error_handler, unexpected_error_handler
+from backend.masterdata.controller import MASTERDATA_CONTROLLERS
+from backend.production.controller import ProductionController
+from backend.recall.controller import RecallController
+from backend.trace.controller import TraceController
+from backend.warehouse.controller import EventController
+
+
+@get("/health", exclude_from_auth=True, sync_to_thread=False, tags=["ops"])
+def health() -> dict[str, str]:
+    return {"status": "ok"}
+
+
+def create_app(settings: Settings | None = None, engine: Engine | None = None) -> Litestar:
+    settings = settings or Settings.from_env()
+    engine = engine or make_engine(settings.url)
+    tokens = TokenIssuer(KeyRing(settings.data_dir / "keys"), audience=settings.token_audience,
+                         ttl_s=settings.token_ttl_s)
+    logging.basicConfig(level=logging.DEBUG if settings.debug else logging.INFO)
+    return Litestar(
+        route_handlers=[health, jwks, AuthController, TraceController, RecallController, EventController,
+                        ProductionController, *MASTERDATA_CONTROLLERS],
+        dependencies={
+            "db": Provide(provide_db, sync_to_thread=False),
+            "principal": Provide(provide_principal, sync_to_thread=False),
+            "settings": Provide(provide_settings, sync_to_thread=False),
+        },
+        middleware=[DefineMiddleware(BearerAuthMiddleware,
+                                     exclude=["^/health$", "^/schema", "^/\\.well-known/", "^/api/auth/login$"])],
+        exception_handlers={DomainError: domain_error_handler, HTTPException: http_error_handler,
+                            Exception: unexpected_error_handler},
+        openapi_config=OpenAPIConfig(
+            title="Lotline", version="0.1.0",
+            components=Components(security_schemes={"bearer": SecurityScheme(type="http", scheme="bearer",
+                                                                              bearer_format="JWT")}),
+            security=[{"bearer": []}]),
+        state={"engine": engine, "settings": settings, "tokens": tokens},  # type: ignore[arg-type]
+        debug=settings.debug,
+    )

@@ -1,0 +1,37 @@
+"""Settings read from the environment, with the embedded SQLite default under a data folder."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+DEFAULT_DATA_DIR = Path(os.environ.get("LOTLINE_DATA_DIR", Path.cwd() / "var"))
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    data_dir: Path = DEFAULT_DATA_DIR
+    database_url: str = ""
+    token_audience: str = "lotline"
+    token_ttl_s: int = 8 * 3600
+    sync_endpoint: str = ""
+    trace_max_depth: int = 12
+    trace_max_nodes: int = 5000
+    debug: bool = False
+    extra: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def url(self) -> str:
+        return self.database_url or f"sqlite:///{self.data_dir / 'lotline.db'}"
+
+    @classmethod
+    def from_env(cls, **overrides: object) -> Settings:
+        values: dict[str, object] = {
+            "data_dir": Path(os.environ.get("LOTLINE_DATA_DIR", DEFAULT_DATA_DIR)),
+            "database_url": os.environ.get("LOTLINE_DATABASE_URL", ""),
+            "sync_endpoint": os.environ.get("LOTLINE_SYNC_ENDPOINT", ""),
+            "debug": os.environ.get("LOTLINE_DEBUG", "") == "1",
+        }
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return cls(**values)  # type: ignore[arg-type]

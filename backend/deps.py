@@ -1,0 +1,30 @@
+"""Request-scoped dependencies: a database session that rolls back unless committed, and the caller."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from litestar import Request
+from litestar.datastructures import State
+from sqlmodel import Session
+
+from backend.auth.principal import Principal
+from backend.config import Settings
+
+
+def provide_db(state: State) -> Iterator[Session]:
+    session = Session(state.engine, expire_on_commit=False)
+    try:
+        yield session
+    finally:
+        session.rollback()
+        session.close()
+
+
+def provide_principal(request: Request[Principal, Any, Any]) -> Principal:
+    return request.user
+
+
+def provide_settings(state: State) -> Settings:
+    return state.settings

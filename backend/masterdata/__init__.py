@@ -1,0 +1,1 @@
+"""Master data: items, suppliers, customers, locations, equipment, BOMs; CRUD and CSV import."""

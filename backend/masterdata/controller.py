@@ -1,0 +1,3 @@
+"""Master data over HTTP (being written)."""
+
+MASTERDATA_CONTROLLERS: list[type] = []

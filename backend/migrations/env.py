@@ -1,0 +1,33 @@
+"""Alembic environment: one metadata, batch mode on SQLite so ALTERs work there too."""
+
+from __future__ import annotations
+
+from alembic import context
+from sqlalchemy import Connection
+
+from shared_models.tables import metadata
+
+config = context.config
+
+
+def _run(connection: Connection) -> None:
+    context.configure(
+        connection=connection,
+        target_metadata=metadata,
+        render_as_batch=connection.dialect.name == "sqlite",
+        compare_type=True,
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+connection = config.attributes.get("connection")
+if connection is None:
+    from backend.db import make_engine
+
+    engine = make_engine(config.get_main_option("sqlalchemy.url") or "")
+    with engine.connect() as conn:
+        _run(conn)
+    engine.dispose()
+else:
+    _run(connection)

@@ -1,0 +1,1 @@
+"""Work orders: consume lots, produce lots or serial units, record genealogy."""

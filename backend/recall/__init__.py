@@ -1,0 +1,1 @@
+"""Recall: scope of affected units, stock to block, customers to notify."""

@@ -1,0 +1,1 @@
+"""Demo plant and benchmark-scale data."""

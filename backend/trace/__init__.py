@@ -1,0 +1,1 @@
+"""Genealogy walks, trace answers, code resolution."""

@@ -1,0 +1,58 @@
+"""Trace and code resolution over HTTP."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from litestar import Controller, get
+from litestar.params import Parameter
+from pydantic import BaseModel
+from sqlmodel import Session
+
+from backend.auth.guards import TRACE_READERS, allow
+from backend.auth.principal import Principal
+from backend.config import Settings
+from backend.trace.resolver import resolve
+from backend.trace.schemas import TraceGraph
+from backend.trace.service import trace
+from shared_models.enums import Direction, Role
+
+
+class ResolvedPublic(BaseModel):
+    kind: str
+    label: str
+    id: str
+    status: str | None = None
+    part_no: str | None = None
+    lot_no: str | None = None
+    serial: str | None = None
+    expires_on: str | None = None
+    gs1: dict[str, str] = {}
+
+
+class TraceController(Controller):
+    path = "/api"
+    tags = ["trace"]
+
+    @get("/trace", guards=[allow(*TRACE_READERS)], sync_to_thread=True)
+    def trace(self, db: Session, principal: Principal, settings: Settings,
+              code: Annotated[str, Parameter(min_length=1, max_length=400)],
+              direction: Direction = Direction.BACKWARD,
+              depth: Annotated[int | None, Parameter(ge=1, le=64)] = None) -> TraceGraph:
+        return trace(db, principal, code, direction, max_depth=depth or settings.trace_max_depth,
+                     max_nodes=settings.trace_max_nodes)
+
+    @get("/resolve", guards=[allow(*TRACE_READERS, Role.DISTRIBUTOR)], sync_to_thread=True)
+    def resolve(self, db: Session, principal: Principal,
+                code: Annotated[str, Parameter(min_length=1, max_length=400)]) -> ResolvedPublic:
+        found = resolve(db, principal, code)
+        base = ResolvedPublic(kind=found.kind, label=found.label, id="", gs1=found.gs1)
+        if found.unit is not None:
+            u = found.unit
+            return base.model_copy(update={"id": u.id, "status": u.status.value, "lot_no": u.lot_no,
+                                           "serial": u.serial,
+                                           "expires_on": u.expires_on.isoformat() if u.expires_on else None})
+        if found.item is not None:
+            return base.model_copy(update={"id": found.item.id, "part_no": found.item.part_no})
+        assert found.location is not None
+        return base.model_copy(update={"id": found.location.id})

@@ -1,0 +1,103 @@
+"""Trace and recall answers as the API returns them."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from pydantic import BaseModel
+
+
+class TraceNode(BaseModel):
+    id: str
+    code: str
+    kind: str
+    status: str
+    depth: int
+    part_no: str | None = None
+    item_name: str | None = None
+    lot_no: str | None = None
+    serial: str | None = None
+    sscc: str | None = None
+    supplier: str | None = None
+    supplier_lot: str | None = None
+    expires_on: date | None = None
+    qty_on_hand: float = 0.0
+    redacted: bool = False
+
+
+class TraceEdge(BaseModel):
+    parent_id: str
+    child_id: str
+    qty: float
+    kind: str
+    event_id: str
+    event_type: str
+    occurred_at: datetime
+
+
+class Shipment(BaseModel):
+    event_id: str
+    reference: str
+    shipped_at: datetime
+    customer_code: str
+    customer_name: str
+    customer_kind: str
+    units: int
+    qty: float
+
+
+class CustomerReached(BaseModel):
+    code: str
+    name: str
+    kind: str
+    shipments: int
+    units: int
+    qty: float
+    first_shipped_at: datetime
+    last_shipped_at: datetime
+
+
+class TraceGraph(BaseModel):
+    root: TraceNode
+    direction: str
+    max_depth: int
+    nodes: list[TraceNode]
+    edges: list[TraceEdge]
+    shipments: list[Shipment] = []
+    customers: list[CustomerReached] = []
+    truncated: bool = False
+    total_nodes: int
+
+
+class ItemCount(BaseModel):
+    part_no: str
+    name: str
+    units: int
+
+
+class StockAt(BaseModel):
+    location: str
+    location_name: str
+    site: str
+    units: int
+    qty: float
+
+
+class RecallTotals(BaseModel):
+    units_in_scope: int
+    finished_units: int
+    in_stock_units: int
+    in_stock_qty: float
+    shipped_units: int
+    shipped_qty: float
+    customers: int
+
+
+class RecallScope(BaseModel):
+    seeds: list[str]
+    finished_by_item: list[ItemCount]
+    finished_units: list[str]
+    finished_units_listed: int
+    in_stock: list[StockAt]
+    shipped: list[CustomerReached]
+    totals: RecallTotals

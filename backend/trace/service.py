@@ -1,0 +1,110 @@
+"""Trace: the genealogy graph around one unit, backward to its origins or forward to where it went."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import text
+from sqlmodel import Session
+
+from backend.auth.principal import Principal
+from backend.errors import InvalidInput
+from backend.trace.resolver import resolve
+from backend.trace.schemas import CustomerReached, Shipment, TraceEdge, TraceGraph, TraceNode
+from backend.trace.walk import materialized_walk
+from shared_models.enums import Direction
+from shared_models.trace import Unit
+from shared_models.types import UTCDateTime
+
+NODE_SQL = """
+SELECT u.id, u.code, u.kind, u.status, w.depth, i.part_no, i.name, u.lot_no, u.serial, u.sscc,
+       sp.code AS supplier, u.supplier_lot, u.expires_on, u.site_id,
+       COALESCE((SELECT SUM(s.qty) FROM stock_on_hand s WHERE s.unit_id = u.id), 0) AS on_hand
+FROM {walk} w JOIN unit u ON u.id = w.unit_id
+LEFT JOIN item i ON i.id = u.item_id LEFT JOIN supplier sp ON sp.id = u.supplier_id
+ORDER BY w.depth, u.code
+LIMIT :limit
+"""
+
+EDGE_SQL = """
+SELECT e.parent_id, e.child_id, e.qty, e.kind, e.event_id, ev.type, ev.occurred_at
+FROM genealogy_edge e
+JOIN {walk} a ON a.unit_id = e.parent_id JOIN {walk} b ON b.unit_id = e.child_id
+JOIN event ev ON ev.id = e.event_id
+ORDER BY ev.occurred_at, e.parent_id, e.child_id
+"""
+
+SHIPMENT_SQL = """
+SELECT ev.id, ev.reference, ev.occurred_at, c.code, c.name, c.kind,
+       COUNT(DISTINCT CASE WHEN u.kind <> 'container' THEN l.unit_id END) AS units,
+       COALESCE(SUM(CASE WHEN u.kind <> 'container' THEN l.qty END), 0) AS qty
+FROM event_line l JOIN {walk} w ON w.unit_id = l.unit_id JOIN unit u ON u.id = l.unit_id
+JOIN event ev ON ev.id = l.event_id JOIN customer c ON c.id = ev.customer_id
+WHERE ev.type = 'ship'
+GROUP BY ev.id, ev.reference, ev.occurred_at, c.code, c.name, c.kind
+ORDER BY ev.occurred_at, ev.reference
+"""
+
+CUSTOMER_SQL = """
+SELECT c.code, c.name, c.kind, COUNT(DISTINCT ev.id) AS shipments,
+       COUNT(DISTINCT CASE WHEN u.kind <> 'container' THEN l.unit_id END) AS units,
+       COALESCE(SUM(CASE WHEN u.kind <> 'container' THEN l.qty END), 0) AS qty,
+       MIN(ev.occurred_at) AS first_at, MAX(ev.occurred_at) AS last_at
+FROM event_line l JOIN {walk} w ON w.unit_id = l.unit_id JOIN unit u ON u.id = l.unit_id
+JOIN event ev ON ev.id = l.event_id JOIN customer c ON c.id = ev.customer_id
+WHERE ev.type = 'ship'
+GROUP BY c.code, c.name, c.kind
+ORDER BY units DESC, c.code
+"""
+
+
+def aware(session: Session, value: datetime | str) -> datetime:
+    """Raw SQL hands back SQLite's text or PostgreSQL's datetime; either way, an aware UTC datetime."""
+    parsed = datetime.fromisoformat(value) if isinstance(value, str) else value
+    result = UTCDateTime().process_result_value(parsed, session.get_bind().dialect)
+    assert result is not None
+    return result
+
+
+def customers_reached(session: Session, walk: str) -> list[CustomerReached]:
+    return [CustomerReached(code=r[0], name=r[1], kind=r[2], shipments=r[3], units=r[4], qty=float(r[5]),
+                            first_shipped_at=aware(session, r[6]), last_shipped_at=aware(session, r[7]))
+            for r in session.execute(text(CUSTOMER_SQL.format(walk=walk)))]
+
+
+def trace(session: Session, principal: Principal, code: str, direction: Direction, *, max_depth: int,
+          max_nodes: int) -> TraceGraph:
+    found = resolve(session, principal, code)
+    if found.unit is None:
+        raise InvalidInput(f"'{code}' is a {found.kind}, not a lot, serial unit or container; trace needs a unit.",
+                           kind=found.kind)
+    root_unit: Unit = found.unit
+    with materialized_walk(session, [root_unit.id], direction, max_depth) as walk:
+        total = session.execute(text(f"SELECT COUNT(*) FROM {walk}")).scalar_one()
+        rows = session.execute(text(NODE_SQL.format(walk=walk)), {"limit": max_nodes}).all()
+        nodes = [_node(r, principal) for r in rows]
+        kept = {n.id for n in nodes}
+        edges = [TraceEdge(parent_id=r[0], child_id=r[1], qty=float(r[2]), kind=r[3], event_id=r[4],
+                           event_type=r[5], occurred_at=aware(session, r[6]))
+                 for r in session.execute(text(EDGE_SQL.format(walk=walk)))
+                 if r[0] in kept and r[1] in kept]
+        shipments: list[Shipment] = []
+        customers: list[CustomerReached] = []
+        if direction is Direction.FORWARD:
+            shipments = [Shipment(event_id=r[0], reference=r[1], shipped_at=aware(session, r[2]), customer_code=r[3],
+                                  customer_name=r[4], customer_kind=r[5], units=r[6], qty=float(r[7]))
+                         for r in session.execute(text(SHIPMENT_SQL.format(walk=walk)))]
+            customers = customers_reached(session, walk)
+    root = next(n for n in nodes if n.id == root_unit.id)
+    return TraceGraph(root=root, direction=direction.value, max_depth=max_depth, nodes=nodes, edges=edges,
+                      shipments=shipments, customers=customers, truncated=total > len(nodes), total_nodes=total)
+
+
+def _node(r, principal: Principal) -> TraceNode:  # type: ignore[no-untyped-def]
+    if not principal.sees_site(r[13]):
+        # Another site's unit: show that the link exists and what it is, not which lot or serial.
+        return TraceNode(id=r[0], code="(other site)", kind=r[2], status=r[3], depth=r[4], part_no=r[5],
+                         item_name=r[6], redacted=True)
+    return TraceNode(id=r[0], code=r[1], kind=r[2], status=r[3], depth=r[4], part_no=r[5], item_name=r[6],
+                     lot_no=r[7], serial=r[8], sscc=r[9], supplier=r[10], supplier_lot=r[11],
+                     expires_on=r[12], qty_on_hand=float(r[14]))

@@ -1,0 +1,1 @@
+"""Warehouse events and the stock they derive."""

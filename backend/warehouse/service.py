@@ -1,0 +1,250 @@
+"""Warehouse actions: receive, move, pick, ship, count, pack and unpack, each one event in one commit."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from sqlalchemy import case, func
+from sqlmodel import Session, select
+
+from backend.auth.principal import Principal
+from backend.trace.lookup import customer_by_code, item_by_ref, location_by_code, supplier_by_code, unit_by_code
+from backend.warehouse.errors import GateViolated, SiteMismatch, UnitExists, WrongTracking
+from backend.warehouse.ledger import EPSILON, Ledger
+from backend.warehouse.numbering import next_sscc
+from shared_models import commands as cmd
+from shared_models.enums import EdgeKind, EventType, LineRole, Tracking, UnitKind, UnitStatus
+from shared_models.gates import check_movable, check_release_for_use
+from shared_models.gs1 import GS1Error, validate_sscc
+from shared_models.masterdata import Item, Location, Site
+from shared_models.trace import ContainerContent, Event, EventLine, Unit
+
+
+def unit_code(item: Item, *, lot_no: str | None = None, serial: str | None = None) -> str:
+    """The one-item-one-code key printed on labels: part no. and lot or serial."""
+    return f"{item.part_no}/{lot_no if lot_no is not None else serial}"
+
+
+def expiry_for(item: Item, produced_on: date | None, fallback: date) -> date | None:
+    if item.shelf_life_days is None:
+        return None
+    return (produced_on or fallback) + timedelta(days=item.shelf_life_days)
+
+
+class WarehouseService:
+    def __init__(self, session: Session, principal: Principal, *, today: date | None = None) -> None:
+        self.session = session
+        self.by = principal
+        self.ledger = Ledger(session)
+        self.today = today or date.today()
+
+    # -- receiving -------------------------------------------------------------------------------------------
+    def receive(self, c: cmd.Receive) -> Event:
+        if (done := self.ledger.replay(c, EventType.RECEIVE)) is not None:
+            return done
+        supplier = supplier_by_code(self.session, c.supplier)
+        item = item_by_ref(self.session, c.item)
+        location = location_by_code(self.session, c.location, self.by)
+        if item.tracking is Tracking.SERIAL and not c.serials:
+            raise WrongTracking(f"{item.part_no} is serial-tracked; list the {c.qty:g} serials received.")
+        if item.tracking is not Tracking.SERIAL and c.serials:
+            raise WrongTracking(f"{item.part_no} is {item.tracking.value}-tracked; serials are not expected.")
+        status = UnitStatus.QUARANTINE if item.needs_iqc else UnitStatus.RELEASED
+        expires_on = c.expires_on or expiry_for(item, c.produced_on, c.occurred_at.date())
+        lot = self._new_unit(item, UnitKind.LOT, location.site_id, status=status, lot_no=c.lot_no,
+                             supplier_id=supplier.id, supplier_lot=c.supplier_lot or None,
+                             produced_on=c.produced_on, expires_on=expires_on)
+        event = self.ledger.open_event(c, EventType.RECEIVE, site_id=location.site_id, by=self.by,
+                                       location_id=location.id, supplier_id=supplier.id, reference=c.reference)
+        if not c.serials:
+            self.ledger.line(event, lot, LineRole.SUBJECT, c.qty, to_location=location)
+        for serial in c.serials:
+            unit = self._new_unit(item, UnitKind.SERIAL, location.site_id, status=status, lot_no=c.lot_no,
+                                  serial=serial, lot_unit_id=lot.id, supplier_id=supplier.id,
+                                  supplier_lot=c.supplier_lot or None, produced_on=c.produced_on,
+                                  expires_on=expires_on)
+            self.ledger.line(event, unit, LineRole.SUBJECT, 1.0, to_location=location)
+        self.session.commit()
+        return event
+
+    # -- moving ----------------------------------------------------------------------------------------------
+    def move(self, c: cmd.Move) -> Event:
+        return self._relocate(c, EventType.MOVE)
+
+    def pick(self, c: cmd.Pick) -> Event:
+        return self._relocate(c, EventType.PICK, reference=c.reference)
+
+    def _relocate(self, c: cmd.Move, event_type: EventType, reference: str = "") -> Event:
+        if (done := self.ledger.replay(c, event_type)) is not None:
+            return done
+        unit = unit_by_code(self.session, c.unit, self.by)
+        source = location_by_code(self.session, c.from_location, self.by)
+        target = location_by_code(self.session, c.to_location, self.by)
+        if source.site_id != target.site_id:
+            raise SiteMismatch(f"{source.code} and {target.code} are on different sites; ship to the other site "
+                               f"and receive it there.")
+        self._gate(event_type, unit)
+        event = self.ledger.open_event(c, event_type, site_id=source.site_id, by=self.by, location_id=target.id,
+                                       reference=reference)
+        self._carry(event, unit, c.qty, source, target)
+        self.session.commit()
+        return event
+
+    def _carry(self, event: Event, unit: Unit, qty: float | None, source: Location,
+               target: Location | None) -> None:
+        """Moves a unit (and, for a container, everything inside it) out of `source`."""
+        amount = self.ledger.on_hand(unit.id, source.id) if qty is None else qty
+        self.ledger.line(event, unit, LineRole.SUBJECT, amount, from_location=source, to_location=target)
+        if unit.kind is UnitKind.CONTAINER:
+            for inner in self.ledger.contents(unit):
+                inner_qty = self.ledger.on_hand(inner.id, source.id)
+                if inner_qty > EPSILON:
+                    self.ledger.line(event, inner, LineRole.CONTENT, inner_qty, from_location=source,
+                                     to_location=target)
+
+    def _gate(self, event_type: EventType, unit: Unit) -> None:
+        units = [unit, *(self.ledger.contents(unit) if unit.kind is UnitKind.CONTAINER else [])]
+        for u in units:
+            if event_type in (EventType.PICK, EventType.SHIP):
+                found = check_release_for_use(u.code, u.status, u.expires_on, self.today)
+            else:
+                found = check_movable(u.code, u.status)
+            if found:
+                raise GateViolated(event_type.value, found)
+
+    # -- shipping --------------------------------------------------------------------------------------------
+    def ship(self, c: cmd.Ship) -> Event:
+        if (done := self.ledger.replay(c, EventType.SHIP)) is not None:
+            return done
+        customer = customer_by_code(self.session, c.customer)
+        resolved = [(unit_by_code(self.session, ln.unit, self.by), ln,
+                     location_by_code(self.session, ln.from_location, self.by)) for ln in c.lines]
+        sites = {loc.site_id for _, _, loc in resolved}
+        if len(sites) > 1:
+            raise SiteMismatch("A shipment leaves from one site; these lines come from several.")
+        for unit, _, _ in resolved:
+            self._gate(EventType.SHIP, unit)
+        event = self.ledger.open_event(c, EventType.SHIP, site_id=sites.pop(), by=self.by,
+                                       customer_id=customer.id, reference=c.reference)
+        touched: list[Unit] = []
+        for unit, ln, source in resolved:
+            self._carry(event, unit, ln.qty, source, None)
+            touched.append(unit)
+            if unit.kind is UnitKind.CONTAINER:
+                touched.extend(self.ledger.contents(unit))
+        for unit in touched:
+            if self.ledger.total_on_hand(unit.id) <= EPSILON:
+                unit.status = UnitStatus.SHIPPED
+                self.session.add(unit)
+        self.session.commit()
+        return event
+
+    # -- stocktake -------------------------------------------------------------------------------------------
+    def count(self, c: cmd.Count) -> Event:
+        """Adjusts each unit by counted − book at count time, whatever moved since the handheld looked."""
+        if (done := self.ledger.replay(c, EventType.COUNT)) is not None:
+            return done
+        location = location_by_code(self.session, c.location, self.by)
+        units = [(unit_by_code(self.session, ln.unit, self.by), ln) for ln in c.lines]
+        counted = []
+        event = self.ledger.open_event(c, EventType.COUNT, site_id=location.site_id, by=self.by,
+                                       location_id=location.id, reference=c.reference)
+        for unit, ln in units:
+            book = self.book_at(unit.id, location.id, c)
+            adjustment = round(ln.counted_qty - book, 9)
+            if adjustment < 0:
+                # Stock taken since the count was made can't be counted away twice.
+                adjustment = -min(-adjustment, self.ledger.on_hand(unit.id, location.id))
+            if adjustment >= 0:
+                self.ledger.line(event, unit, LineRole.SUBJECT, adjustment, to_location=location, book_qty=book)
+            else:
+                self.ledger.line(event, unit, LineRole.SUBJECT, -adjustment, from_location=location,
+                                 book_qty=book)
+            counted.append({"unit": unit.code, "counted": ln.counted_qty, "book_seen": ln.book_qty_seen,
+                            "book_at_count": book, "adjustment": adjustment})
+        event.attributes = {**event.attributes, "lines": counted}
+        self.session.commit()
+        return event
+
+    def book_at(self, unit_id: str, location_id: str, c: cmd.Count) -> float:
+        """Book quantity of a unit at a location as of the count's own time."""
+        self.session.flush()
+        delta = case((EventLine.to_location_id == location_id, EventLine.qty), else_=0.0) - case(
+            (EventLine.from_location_id == location_id, EventLine.qty), else_=0.0)
+        total = self.session.exec(
+            select(func.sum(delta)).join(Event, Event.id == EventLine.event_id)
+            .where(EventLine.unit_id == unit_id, Event.occurred_at <= c.occurred_at, Event.id != str(c.id))).one()
+        return float(total or 0.0)
+
+    # -- packing ---------------------------------------------------------------------------------------------
+    def pack(self, c: cmd.Pack) -> Event:
+        if (done := self.ledger.replay(c, EventType.PACK)) is not None:
+            return done
+        location = location_by_code(self.session, c.location, self.by)
+        site = self.session.get(Site, location.site_id)
+        assert site is not None
+        if c.container:
+            try:
+                sscc = validate_sscc(c.container)
+            except GS1Error as exc:
+                raise WrongTracking(f"Container code {c.container}: {exc}") from exc
+        else:
+            sscc = next_sscc(self.session, site)
+        container = self.session.exec(select(Unit).where(Unit.sscc == sscc)).first()
+        event = self.ledger.open_event(c, EventType.PACK, site_id=location.site_id, by=self.by,
+                                       location_id=location.id, attributes={"sscc": sscc})
+        if container is None:
+            container = Unit(code=sscc, kind=UnitKind.CONTAINER, sscc=sscc, site_id=location.site_id)
+            self.session.add(container)
+            self.ledger.line(event, container, LineRole.SUBJECT, 1.0, to_location=location)
+        elif self.ledger.on_hand(container.id, location.id) <= EPSILON:
+            raise SiteMismatch(f"Container {sscc} is not at {location.code}.")
+        for code in c.units:
+            unit = unit_by_code(self.session, code, self.by)
+            if unit.id == container.id:
+                raise WrongTracking(f"Container {sscc} cannot be packed into itself.")
+            here = self.ledger.on_hand(unit.id, location.id)
+            if here <= EPSILON:
+                raise SiteMismatch(f"{unit.code} has no stock at {location.code} to pack.")
+            packed = self.session.exec(select(ContainerContent).where(ContainerContent.unit_id == unit.id)).first()
+            if packed is not None:
+                outer = self.session.get(Unit, packed.container_id)
+                raise UnitExists(f"{unit.code} (already packed in {outer.code if outer else '?'})")
+            self.session.add(ContainerContent(container_id=container.id, unit_id=unit.id))
+            self.ledger.line(event, unit, LineRole.CONTENT, here)
+            self.ledger.edge(unit, container, here, event, kind=EdgeKind.AGGREGATE)
+        self.session.commit()
+        return event
+
+    def unpack(self, c: cmd.Unpack) -> Event:
+        if (done := self.ledger.replay(c, EventType.UNPACK)) is not None:
+            return done
+        location = location_by_code(self.session, c.location, self.by)
+        container = unit_by_code(self.session, c.container, self.by)
+        if container.kind is not UnitKind.CONTAINER:
+            raise WrongTracking(f"{container.code} is a {container.kind.value}, not a container.")
+        inside = {u.code: u for u in self.ledger.contents(container)}
+        wanted = c.units or list(inside)
+        missing = [code for code in wanted if code not in inside]
+        if missing:
+            raise WrongTracking(f"Not in container {container.code}: {', '.join(missing)}.")
+        event = self.ledger.open_event(c, EventType.UNPACK, site_id=location.site_id, by=self.by,
+                                       location_id=location.id)
+        for code in wanted:
+            unit = inside[code]
+            row = self.session.exec(select(ContainerContent).where(
+                ContainerContent.container_id == container.id, ContainerContent.unit_id == unit.id)).one()
+            self.session.delete(row)
+            self.ledger.line(event, unit, LineRole.CONTENT, self.ledger.on_hand(unit.id, location.id))
+        self.session.commit()
+        return event
+
+    # -- helpers ---------------------------------------------------------------------------------------------
+    def _new_unit(self, item: Item, kind: UnitKind, site_id: str, **fields: object) -> Unit:
+        code = unit_code(item, lot_no=None if kind is UnitKind.SERIAL else fields.get("lot_no"),  # type: ignore[arg-type]
+                         serial=fields.get("serial"))  # type: ignore[arg-type]
+        if self.session.exec(select(Unit.id).where(Unit.code == code)).first():
+            raise UnitExists(code)
+        unit = Unit(code=code, kind=kind, item_id=item.id, site_id=site_id, uom=item.uom, **fields)
+        self.session.add(unit)
+        return unit

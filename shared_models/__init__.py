@@ -1,0 +1,1 @@
+"""Lotline's shared domain: enums, SQLModel tables, GS1 identifiers. No Litestar, no Flet."""

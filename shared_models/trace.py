@@ -1,0 +1,129 @@
+"""Trace units, immutable events, their lines, genealogy edges and the stock projection."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Column, Index, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from shared_models.enums import EdgeKind, EventType, LineRole, UnitKind, UnitStatus, WorkOrderStatus
+from shared_models.types import UTCDateTime, enum_type, new_id, utcnow
+
+
+class Unit(SQLModel, table=True):
+    """A lot, a serial unit or a container (SSCC): the smallest thing Lotline traces."""
+
+    __table_args__ = (
+        UniqueConstraint("item_id", "kind", "lot_no", "serial", name="uq_unit_identity"),
+        Index("ix_unit_site_status", "site_id", "status"),
+    )
+    id: str = Field(default_factory=new_id, primary_key=True)
+    code: str = Field(max_length=96, unique=True, index=True)
+    kind: UnitKind = Field(sa_type=enum_type(UnitKind))
+    item_id: str | None = Field(default=None, foreign_key="item.id", index=True)
+    lot_no: str | None = Field(default=None, max_length=64, index=True)
+    serial: str | None = Field(default=None, max_length=64)
+    sscc: str | None = Field(default=None, max_length=18, unique=True)
+    lot_unit_id: str | None = Field(default=None, foreign_key="unit.id")  # the lot a serial belongs to
+    site_id: str = Field(foreign_key="site.id")
+    status: UnitStatus = Field(default=UnitStatus.RELEASED, sa_type=enum_type(UnitStatus))
+    supplier_id: str | None = Field(default=None, foreign_key="supplier.id", index=True)
+    supplier_lot: str | None = Field(default=None, max_length=64, index=True)
+    work_order_id: str | None = Field(default=None, foreign_key="work_order.id", index=True)
+    uom: str = Field(default="pcs", max_length=16)
+    produced_on: date | None = None
+    expires_on: date | None = None
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    version: int = Field(default=1)
+
+
+class Event(SQLModel, table=True):
+    """An immutable fact; its id is made by the client so a retried upload stores once."""
+
+    __table_args__ = (Index("ix_event_type_occurred", "type", "occurred_at"),)
+    id: str = Field(primary_key=True, max_length=36)
+    type: EventType = Field(sa_type=enum_type(EventType))
+    business_step: str = Field(max_length=32)
+    disposition: str = Field(default="", max_length=32)
+    occurred_at: datetime = Field(sa_type=UTCDateTime)
+    recorded_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    device_id: str = Field(default="", max_length=64)
+    user_id: str | None = Field(default=None, foreign_key="app_user.id")
+    site_id: str = Field(foreign_key="site.id", index=True)
+    location_id: str | None = Field(default=None, foreign_key="location.id")
+    supplier_id: str | None = Field(default=None, foreign_key="supplier.id")
+    customer_id: str | None = Field(default=None, foreign_key="customer.id", index=True)
+    work_order_id: str | None = Field(default=None, foreign_key="work_order.id", index=True)
+    reference: str = Field(default="", max_length=64)  # shipment no., delivery note, count sheet
+    note: str = Field(default="", max_length=500)
+    attributes: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
+class EventLine(SQLModel, table=True):
+    """One unit's part in an event; stock on hand is the sum of these lines."""
+
+    __tablename__ = "event_line"
+    __table_args__ = (Index("ix_eventline_unit_role", "unit_id", "role"),)
+    id: str = Field(default_factory=new_id, primary_key=True)
+    event_id: str = Field(foreign_key="event.id", index=True)
+    unit_id: str = Field(foreign_key="unit.id")
+    role: LineRole = Field(sa_type=enum_type(LineRole))
+    qty: float
+    from_location_id: str | None = Field(default=None, foreign_key="location.id")
+    to_location_id: str | None = Field(default=None, foreign_key="location.id")
+    book_qty: float | None = None  # count events: what the book said at count time
+
+
+class GenealogyEdge(SQLModel, table=True):
+    """Input unit → output unit, with the quantity and the event that joined them."""
+
+    __tablename__ = "genealogy_edge"
+    __table_args__ = (
+        UniqueConstraint("parent_id", "child_id", "event_id", name="uq_edge"),
+        Index("ix_edge_child", "child_id", "parent_id"),
+        Index("ix_edge_parent", "parent_id", "child_id"),
+    )
+    id: str = Field(default_factory=new_id, primary_key=True)
+    parent_id: str = Field(foreign_key="unit.id")
+    child_id: str = Field(foreign_key="unit.id")
+    kind: EdgeKind = Field(default=EdgeKind.TRANSFORM, sa_type=enum_type(EdgeKind))
+    qty: float
+    event_id: str = Field(foreign_key="event.id")
+
+
+class StockOnHand(SQLModel, table=True):
+    """Projection of event lines per unit and location, kept in the same transaction as the event."""
+
+    __tablename__ = "stock_on_hand"
+    __table_args__ = (
+        UniqueConstraint("unit_id", "location_id", name="uq_stock_unit_location"),
+        Index("ix_stock_location", "location_id"),
+    )
+    id: str = Field(default_factory=new_id, primary_key=True)
+    unit_id: str = Field(foreign_key="unit.id")
+    location_id: str = Field(foreign_key="location.id")
+    qty: float
+
+
+class ContainerContent(SQLModel, table=True):
+    """What a container holds now (projection of pack/unpack events)."""
+
+    __tablename__ = "container_content"
+    __table_args__ = (UniqueConstraint("container_id", "unit_id", name="uq_container_unit"),)
+    id: str = Field(default_factory=new_id, primary_key=True)
+    container_id: str = Field(foreign_key="unit.id", index=True)
+    unit_id: str = Field(foreign_key="unit.id", index=True)
+
+
+class WorkOrder(SQLModel, table=True):
+    __tablename__ = "work_order"
+    id: str = Field(default_factory=new_id, primary_key=True)
+    code: str = Field(max_length=64, unique=True, index=True)
+    site_id: str = Field(foreign_key="site.id")
+    item_id: str = Field(foreign_key="item.id")
+    bom_id: str | None = Field(default=None, foreign_key="bom.id")
+    qty_planned: float
+    status: WorkOrderStatus = Field(default=WorkOrderStatus.OPEN, sa_type=enum_type(WorkOrderStatus))
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

@@ -1,0 +1,24 @@
+"""Users, their role and the scope of what they may see."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlmodel import Field, SQLModel
+
+from shared_models.enums import Role
+from shared_models.types import UTCDateTime, enum_type, new_id, utcnow
+
+
+class User(SQLModel, table=True):
+    __tablename__ = "app_user"
+    id: str = Field(default_factory=new_id, primary_key=True)
+    username: str = Field(max_length=64, unique=True, index=True)
+    display_name: str = Field(default="", max_length=200)
+    password_hash: str = Field(max_length=255)
+    role: Role = Field(sa_type=enum_type(Role))
+    site_id: str | None = Field(default=None, foreign_key="site.id")  # None: all sites
+    customer_id: str | None = Field(default=None, foreign_key="customer.id")  # distributors only
+    locale: str = Field(default="zh-CN", max_length=8)
+    active: bool = Field(default=True)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
