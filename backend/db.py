@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import functools
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session, create_engine
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
 def normalise_url(url: str) -> str:
@@ -53,3 +57,20 @@ def session_scope(engine: Engine) -> Iterator[Session]:
     finally:
         session.rollback()
         session.close()
+
+
+def atomic(method: Callable[Concatenate[Any, P], R]) -> Callable[Concatenate[Any, P], R]:
+    """For service methods: a refused command rolls its session back, so nothing half-done stays pending
+    for whoever uses the session next. The service commits itself when everything passed."""
+
+    @functools.wraps(method)
+    def wrapper(self: Any, *args: P.args, **kwargs: P.kwargs) -> R:
+        if hasattr(self, "ledger"):
+            self.ledger.forget()
+        try:
+            return method(self, *args, **kwargs)
+        except BaseException:
+            self.session.rollback()
+            raise
+
+    return wrapper

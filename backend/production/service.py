@@ -7,6 +7,7 @@ from datetime import date
 from sqlmodel import Session, select
 
 from backend.auth.principal import Principal
+from backend.db import atomic
 from backend.errors import Conflict, InvalidInput, NotFound
 from backend.trace.lookup import item_by_ref, location_by_code, site_by_code, unit_by_code
 from backend.trace.walk import reaches
@@ -27,6 +28,7 @@ class ProductionService:
         self.ledger = Ledger(session)
         self.today = today or date.today()
 
+    @atomic
     def create_work_order(self, c: cmd.WorkOrderCreate) -> WorkOrder:
         if self.session.exec(select(WorkOrder).where(WorkOrder.code == c.code)).first():
             raise Conflict(f"Work order {c.code} exists already.", work_order=c.code)
@@ -49,6 +51,7 @@ class ProductionService:
         self.session.commit()
         return order
 
+    @atomic
     def report(self, c: cmd.ReportProduction) -> Event:
         """Consumes the inputs and makes the outputs in one transformation event."""
         if (done := self.ledger.replay(c, EventType.PRODUCE)) is not None:

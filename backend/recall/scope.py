@@ -47,7 +47,7 @@ def recall_scope(session: Session, principal: Principal, codes: list[str], *, ma
     for code in codes:
         found = resolve(session, principal, code)
         if found.unit is None:
-            raise InvalidInput(f"'{code}' is a {found.kind}; a recall starts from lots, serials or containers.",
+            raise InvalidInput(f"'{code}' is {found.what}; a recall starts from lots, serials or containers.",
                                code=code)
         seeds[found.unit.id] = found.unit.code
     with materialized_walk(session, list(seeds), Direction.FORWARD, max_depth) as walk:

@@ -36,6 +36,11 @@ class Resolved:
     gs1: dict[str, str] = field(default_factory=dict)
 
     @property
+    def what(self) -> str:
+        """'an item', 'a location', 'a lot': for messages."""
+        return ("an " if self.kind[0] in "aeiou" else "a ") + self.kind
+
+    @property
     def label(self) -> str:
         return self.unit.code if self.unit else self.item.part_no if self.item else self.location.code  # type: ignore[union-attr]
 

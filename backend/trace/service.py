@@ -76,7 +76,7 @@ def trace(session: Session, principal: Principal, code: str, direction: Directio
           max_nodes: int) -> TraceGraph:
     found = resolve(session, principal, code)
     if found.unit is None:
-        raise InvalidInput(f"'{code}' is a {found.kind}, not a lot, serial unit or container; trace needs a unit.",
+        raise InvalidInput(f"'{code}' is {found.what}, not a lot, serial unit or container; trace needs a unit.",
                            kind=found.kind)
     root_unit: Unit = found.unit
     with materialized_walk(session, [root_unit.id], direction, max_depth) as walk:

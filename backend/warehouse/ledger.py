@@ -35,6 +35,10 @@ class Ledger:
         self.session = session
         self._stock: dict[tuple[str, str], StockOnHand | None] = {}
 
+    def forget(self) -> None:
+        """Drop cached stock rows: each command reads stock afresh (and under a row lock on PostgreSQL)."""
+        self._stock.clear()
+
     def replay(self, command: BaseModel, event_type: EventType) -> Event | None:
         """The stored event when this command was recorded before; raises EventIdReused if the id
         was used for something else."""

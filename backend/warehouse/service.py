@@ -8,6 +8,7 @@ from sqlalchemy import case, func
 from sqlmodel import Session, select
 
 from backend.auth.principal import Principal
+from backend.db import atomic
 from backend.trace.lookup import customer_by_code, item_by_ref, location_by_code, supplier_by_code, unit_by_code
 from backend.warehouse.errors import GateViolated, SiteMismatch, UnitExists, WrongTracking
 from backend.warehouse.ledger import EPSILON, Ledger
@@ -39,6 +40,7 @@ class WarehouseService:
         self.today = today or date.today()
 
     # -- receiving -------------------------------------------------------------------------------------------
+    @atomic
     def receive(self, c: cmd.Receive) -> Event:
         if (done := self.ledger.replay(c, EventType.RECEIVE)) is not None:
             return done
@@ -74,6 +76,7 @@ class WarehouseService:
     def pick(self, c: cmd.Pick) -> Event:
         return self._relocate(c, EventType.PICK, reference=c.reference)
 
+    @atomic
     def _relocate(self, c: cmd.Move, event_type: EventType, reference: str = "") -> Event:
         if (done := self.ledger.replay(c, event_type)) is not None:
             return done
@@ -113,6 +116,7 @@ class WarehouseService:
                 raise GateViolated(event_type.value, found)
 
     # -- shipping --------------------------------------------------------------------------------------------
+    @atomic
     def ship(self, c: cmd.Ship) -> Event:
         if (done := self.ledger.replay(c, EventType.SHIP)) is not None:
             return done
@@ -140,6 +144,7 @@ class WarehouseService:
         return event
 
     # -- stocktake -------------------------------------------------------------------------------------------
+    @atomic
     def count(self, c: cmd.Count) -> Event:
         """Adjusts each unit by counted − book at count time, whatever moved since the handheld looked."""
         if (done := self.ledger.replay(c, EventType.COUNT)) is not None:
@@ -177,6 +182,7 @@ class WarehouseService:
         return float(total or 0.0)
 
     # -- packing ---------------------------------------------------------------------------------------------
+    @atomic
     def pack(self, c: cmd.Pack) -> Event:
         if (done := self.ledger.replay(c, EventType.PACK)) is not None:
             return done
@@ -216,6 +222,7 @@ class WarehouseService:
         self.session.commit()
         return event
 
+    @atomic
     def unpack(self, c: cmd.Unpack) -> Event:
         if (done := self.ledger.replay(c, EventType.UNPACK)) is not None:
             return done

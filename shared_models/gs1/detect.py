@@ -1,9 +1,8 @@
-"""Detect GS1 data in scanned text and parse whichever form it is (Digital Link or element string).
+"""Detect GS1 data in scanned text and parse whichever form it is (Digital Link or element string)."""
 
-A URI is a Digital Link only if its path has a primary key (/01/..., /gtin/...); others are ``not_gs1``.
-Unmarked raw text (no symbology id, no GS, no brackets) counts as GS1 only if it parses, or if it
-starts with a complete (00)/(01)/(02)/(03)/(41x) key - then the real error is raised, not ``not_gs1``.
-"""
+# A URI is a Digital Link only if its path has a primary key (/01/..., /gtin/...); others are not_gs1.
+# Unmarked raw text (no symbology id, no GS, no brackets) counts as GS1 only if it parses, or if it
+# starts with a complete (00)/(01)/(02)/(03)/(41x) key - then the real error is raised, not not_gs1.
 
 from __future__ import annotations
 
@@ -43,6 +42,8 @@ def looks_like_gs1(text: str) -> bool:
         return True
     if _URI.match(body):
         return _DL_PATH.match(body) is not None
+    if aim is not None:  # a non-GS1 symbology carries GS1 data only as a Digital Link
+        return False
     if sep_len(body, 0):
         body = body[sep_len(body, 0) :]
     if body.startswith("("):

@@ -72,7 +72,7 @@ def _is_ordered_subset(quals: list[str], seq: tuple[str, ...]) -> bool:
 
 def _check_qualifiers(primary: str, quals: list[str]) -> None:
     allowed = KEY_QUALIFIERS[primary]
-    if any(_is_ordered_subset(quals, seq) for seq in allowed):
+    if not quals or any(_is_ordered_subset(quals, seq) for seq in allowed):
         return
     known = {q for seq in allowed for q in seq}
     stray = next((q for q in quals if q not in known), None)

@@ -1,7 +1,4 @@
-"""Parse and encode GS1 element strings: bracketed HRI, raw with GS separators, AIM symbology ids.
-
-Separators accepted in raw data: ASCII 29 (GS) and the literal placeholders "<GS>", "{GS}" and "\\x1d".
-"""
+"""Parse and encode GS1 element strings: bracketed HRI, raw with GS separators, AIM symbology ids."""
 
 from __future__ import annotations
 
@@ -15,6 +12,8 @@ from .errors import GS1Error, NotGS1Error
 from .message import GS1Message
 
 GS = "\x1d"
+# Raw separators: ASCII 29 plus these literal placeholders. "<GS>" is also legal CSET 82 text, so a value
+# containing it cannot survive a raw round trip; it is always read as a separator.
 _PLACEHOLDERS = ("<GS>", "{GS}", "\\x1d")
 _EDGE_SPACE = " \t\r\n"
 

@@ -1,8 +1,4 @@
-"""A validated set of GS1 elements, with the Gen Specs 4.14 pair rules and typed accessors.
-
-Pair rules enforced: invalid pairs (01,02) (01,37) (01,255) (21,235); mandatory associations 02 needs 37,
-37 needs 02 or 8026, 254 needs 414. Same AI twice: identical value is kept once, differing values raise.
-"""
+"""Validated GS1 element sets; pair rules: 01/02, 01/37, 01/255, 21/235 exclusive; 02->37, 37->02|8026, 254->414."""
 
 from __future__ import annotations
 
@@ -15,6 +11,7 @@ from .ai import lookup
 from .element import Element
 from .errors import GS1Error
 
+# Same AI twice: an identical value is kept once, differing values raise conflicting_ai.
 #: Gen Specs 4.14.1 - AIs that must not appear together.
 INVALID_PAIRS: tuple[tuple[str, str], ...] = (("01", "02"), ("01", "37"), ("01", "255"), ("21", "235"))
 #: Gen Specs 4.14.2 - AI -> AIs of which at least one must also be present.
@@ -134,6 +131,10 @@ class GS1Message:
     pay_to = property(lambda self: self.get("415"), doc="Pay-to GLN (AI 415).")
     production_location = property(lambda self: self.get("416"), doc="Production location GLN (AI 416).")
     party = property(lambda self: self.get("417"), doc="Party GLN (AI 417).")
+
+    def glns(self) -> dict[str, str]:
+        """Every GLN in the message under its role name, e.g. {"ship_to": "952..."}."""
+        return {GLN_ROLES[el.ai]: el.value for el in self.elements if el.ai in GLN_ROLES}
 
     @property
     def quantity(self) -> int | None:
