@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from litestar import Litestar, get
+from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.exceptions import HTTPException
 from litestar.middleware import DefineMiddleware
@@ -42,7 +43,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         route_handlers=[health, jwks, AuthController, TraceController, RecallController, EventController,
                         ProductionController, *MASTERDATA_CONTROLLERS],
         dependencies={
-            "db": Provide(provide_db, sync_to_thread=False),
+            "db": Provide(provide_db),
             "principal": Provide(provide_principal, sync_to_thread=False),
             "settings": Provide(provide_settings, sync_to_thread=False),
         },
@@ -55,6 +56,6 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
             components=Components(security_schemes={"bearer": SecurityScheme(type="http", scheme="bearer",
                                                                               bearer_format="JWT")}),
             security=[{"bearer": []}]),
-        state={"engine": engine, "settings": settings, "tokens": tokens},  # type: ignore[arg-type]
+        state=State({"engine": engine, "settings": settings, "tokens": tokens}),
         debug=settings.debug,
     )

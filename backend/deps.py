@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, TypeAlias
 
 from litestar import Request
 from litestar.datastructures import State
+from litestar.di import NamedDependency
 from sqlmodel import Session
 
 from backend.auth.principal import Principal
@@ -28,3 +29,9 @@ def provide_principal(request: Request[Principal, Any, Any]) -> Principal:
 
 def provide_settings(state: State) -> Settings:
     return state.settings
+
+
+# Explicit markers for handler parameters (Litestar 3 stops inferring them).
+Db: TypeAlias = NamedDependency[Session]
+Caller: TypeAlias = NamedDependency[Principal]
+Config: TypeAlias = NamedDependency[Settings]

@@ -5,12 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Controller, Request, get, post
+from litestar.params import JSONBody
 from pydantic import BaseModel, Field
-from sqlmodel import Session
 
 from backend.auth.principal import Principal
 from backend.auth.service import authenticate, principal_of
 from backend.auth.tokens import TokenIssuer
+from backend.deps import Db
 from shared_models.users import User
 
 
@@ -46,14 +47,14 @@ class AuthController(Controller):
     tags = ["auth"]
 
     @post("/login", exclude_from_auth=True, status_code=200, sync_to_thread=True)
-    def login(self, data: LoginRequest, db: Session, request: Request[Any, Any, Any]) -> TokenResponse:
+    def login(self, data: JSONBody[LoginRequest], db: Db, request: Request[Any, Any, Any]) -> TokenResponse:
         user = authenticate(db, data.username, data.password)
         tokens: TokenIssuer = request.app.state.tokens
         return TokenResponse(access_token=tokens.issue(principal_of(user)), expires_in=tokens.ttl_s,
                              user=_public(user))
 
     @get("/me", sync_to_thread=True)
-    def me(self, db: Session, request: Request[Principal, Any, Any]) -> UserPublic:
+    def me(self, db: Db, request: Request[Principal, Any, Any]) -> UserPublic:
         user = db.get(User, request.user.user_id)
         assert user is not None
         return _public(user)

@@ -1,3 +1,294 @@
-"""Master data over HTTP (being written)."""
+"""Master data over HTTP: staff read it, distributors read items, admins and QA managers change it."""
 
-MASTERDATA_CONTROLLERS: list[type] = []
+from __future__ import annotations
+
+from functools import partial
+from typing import Annotated, Any
+
+import anyio
+from litestar import Controller, Request, delete, get, patch, post
+from litestar.datastructures import UploadFile
+from litestar.params import HeaderParameter, Parameter
+from sqlmodel import Session
+
+from backend.auth.guards import STAFF, allow
+from backend.auth.principal import Principal
+from backend.errors import InvalidInput
+from backend.masterdata.csv_import import ImportReport, import_csv
+from backend.masterdata.schemas import (
+    BomCreate,
+    BomLinesReplace,
+    BomPublic,
+    BomVersionCreate,
+    CustomerCreate,
+    CustomerPublic,
+    CustomerUpdate,
+    EquipmentCreate,
+    EquipmentPublic,
+    EquipmentUpdate,
+    ItemCreate,
+    ItemPublic,
+    ItemUpdate,
+    LocationCreate,
+    LocationPublic,
+    LocationUpdate,
+    SiteCreate,
+    SitePublic,
+    SiteUpdate,
+    SupplierCreate,
+    SupplierPublic,
+    SupplierUpdate,
+    bom_public,
+    boms_public,
+    equipment_list_public,
+    equipment_public,
+    location_public,
+    locations_public,
+)
+from backend.masterdata.service import MasterDataService
+from shared_models.enums import Role
+
+READ = allow(*STAFF)
+WRITE = allow(Role.QA_MANAGER)
+MAX_CSV_BYTES = 64 * 1024 * 1024
+
+Query = Annotated[str | None, Parameter(max_length=200)]
+Limit = Annotated[int, Parameter(ge=1, le=500)]
+Offset = Annotated[int, Parameter(ge=0)]
+IfMatch = Annotated[str | None, HeaderParameter(name="if-match")]
+
+
+def expected_version(if_match: str | None, in_body: int | None) -> int | None:
+    """The version the caller edited: `If-Match: 3` (quotes and W/ allowed) or `expected_version` in the body."""
+    if if_match is None:
+        return in_body
+    tag = if_match.strip().removeprefix("W/").strip('"')
+    if not tag.isdigit():
+        raise InvalidInput(f"If-Match must be the version you edited, e.g. 'If-Match: 3'; got '{if_match}'.")
+    if in_body is not None and in_body != int(tag):
+        raise InvalidInput(f"If-Match says version {tag} but expected_version says {in_body}; send one.")
+    return int(tag)
+
+
+def _code(path_value: str) -> str:
+    return path_value.removeprefix("/")   # {code:path} keeps codes with '/' routable
+
+
+class SiteController(Controller):
+    path = "/api/masterdata/sites"
+    tags = ["masterdata"]
+
+    @get("/", guards=[READ], sync_to_thread=True)
+    def list_sites(self, db: Session, q: Query = None, limit: Limit = 50, offset: Offset = 0) -> list[SitePublic]:
+        return [SitePublic.model_validate(s) for s in MasterDataService(db).list_sites(q, limit, offset)]
+
+    @get("/{code:path}", guards=[READ], sync_to_thread=True)
+    def get_site(self, code: str, db: Session) -> SitePublic:
+        return SitePublic.model_validate(MasterDataService(db).get_site(_code(code)))
+
+    @post("/", guards=[WRITE], sync_to_thread=True)
+    def create_site(self, data: SiteCreate, db: Session) -> SitePublic:
+        return SitePublic.model_validate(MasterDataService(db).create_site(data))
+
+    @patch("/{code:path}", guards=[WRITE], sync_to_thread=True)
+    def update_site(self, code: str, data: SiteUpdate, db: Session, if_match: IfMatch = None) -> SitePublic:
+        site = MasterDataService(db).update_site(_code(code), data.changes(),
+                                                 expected_version(if_match, data.expected_version))
+        return SitePublic.model_validate(site)
+
+
+class ItemController(Controller):
+    path = "/api/masterdata/items"
+    tags = ["masterdata"]
+
+    @get("/", guards=[allow(*STAFF, Role.DISTRIBUTOR)], sync_to_thread=True)
+    def list_items(self, db: Session, q: Query = None, limit: Limit = 50, offset: Offset = 0) -> list[ItemPublic]:
+        return [ItemPublic.model_validate(i) for i in MasterDataService(db).list_items(q, limit, offset)]
+
+    @get("/{part_no:path}", guards=[allow(*STAFF, Role.DISTRIBUTOR)], sync_to_thread=True)
+    def get_item(self, part_no: str, db: Session) -> ItemPublic:
+        return ItemPublic.model_validate(MasterDataService(db).get_item(_code(part_no)))
+
+    @post("/", guards=[WRITE], sync_to_thread=True)
+    def create_item(self, data: ItemCreate, db: Session) -> ItemPublic:
+        return ItemPublic.model_validate(MasterDataService(db).create_item(data))
+
+    @patch("/{part_no:path}", guards=[WRITE], sync_to_thread=True)
+    def update_item(self, part_no: str, data: ItemUpdate, db: Session, if_match: IfMatch = None) -> ItemPublic:
+        item = MasterDataService(db).update_item(_code(part_no), data.changes(),
+                                                 expected_version(if_match, data.expected_version))
+        return ItemPublic.model_validate(item)
+
+
+class SupplierController(Controller):
+    path = "/api/masterdata/suppliers"
+    tags = ["masterdata"]
+
+    @get("/", guards=[READ], sync_to_thread=True)
+    def list_suppliers(self, db: Session, q: Query = None, limit: Limit = 50,
+                       offset: Offset = 0) -> list[SupplierPublic]:
+        return [SupplierPublic.model_validate(s) for s in MasterDataService(db).list_suppliers(q, limit, offset)]
+
+    @get("/{code:path}", guards=[READ], sync_to_thread=True)
+    def get_supplier(self, code: str, db: Session) -> SupplierPublic:
+        return SupplierPublic.model_validate(MasterDataService(db).get_supplier(_code(code)))
+
+    @post("/", guards=[WRITE], sync_to_thread=True)
+    def create_supplier(self, data: SupplierCreate, db: Session) -> SupplierPublic:
+        return SupplierPublic.model_validate(MasterDataService(db).create_supplier(data))
+
+    @patch("/{code:path}", guards=[WRITE], sync_to_thread=True)
+    def update_supplier(self, code: str, data: SupplierUpdate, db: Session,
+                        if_match: IfMatch = None) -> SupplierPublic:
+        supplier = MasterDataService(db).update_supplier(_code(code), data.changes(),
+                                                         expected_version(if_match, data.expected_version))
+        return SupplierPublic.model_validate(supplier)
+
+
+class CustomerController(Controller):
+    path = "/api/masterdata/customers"
+    tags = ["masterdata"]
+
+    @get("/", guards=[READ], sync_to_thread=True)
+    def list_customers(self, db: Session, q: Query = None, limit: Limit = 50,
+                       offset: Offset = 0) -> list[CustomerPublic]:
+        return [CustomerPublic.model_validate(c) for c in MasterDataService(db).list_customers(q, limit, offset)]
+
+    @get("/{code:path}", guards=[READ], sync_to_thread=True)
+    def get_customer(self, code: str, db: Session) -> CustomerPublic:
+        return CustomerPublic.model_validate(MasterDataService(db).get_customer(_code(code)))
+
+    @post("/", guards=[WRITE], sync_to_thread=True)
+    def create_customer(self, data: CustomerCreate, db: Session) -> CustomerPublic:
+        return CustomerPublic.model_validate(MasterDataService(db).create_customer(data))
+
+    @patch("/{code:path}", guards=[WRITE], sync_to_thread=True)
+    def update_customer(self, code: str, data: CustomerUpdate, db: Session,
+                        if_match: IfMatch = None) -> CustomerPublic:
+        customer = MasterDataService(db).update_customer(_code(code), data.changes(),
+                                                         expected_version(if_match, data.expected_version))
+        return CustomerPublic.model_validate(customer)
+
+
+class LocationController(Controller):
+    """Site-scoped callers see and change only their own site's locations."""
+
+    path = "/api/masterdata/locations"
+    tags = ["masterdata"]
+
+    @get("/", guards=[READ], sync_to_thread=True)
+    def list_locations(self, db: Session, principal: Principal, q: Query = None, limit: Limit = 50,
+                       offset: Offset = 0) -> list[LocationPublic]:
+        found = MasterDataService(db).list_locations(q, limit, offset, site_scope=principal.site_id)
+        return locations_public(db, found)
+
+    @get("/{code:path}", guards=[READ], sync_to_thread=True)
+    def get_location(self, code: str, db: Session, principal: Principal) -> LocationPublic:
+        return location_public(db, MasterDataService(db).get_location(_code(code), site_scope=principal.site_id))
+
+    @post("/", guards=[WRITE], sync_to_thread=True)
+    def create_location(self, data: LocationCreate, db: Session, principal: Principal) -> LocationPublic:
+        return location_public(db, MasterDataService(db).create_location(data, site_scope=principal.site_id))
+
+    @patch("/{code:path}", guards=[WRITE], sync_to_thread=True)
+    def update_location(self, code: str, data: LocationUpdate, db: Session, principal: Principal,
+                        if_match: IfMatch = None) -> LocationPublic:
+        location = MasterDataService(db).update_location(
+            _code(code), data.changes(), expected_version(if_match, data.expected_version),
+            site_scope=principal.site_id)
+        return location_public(db, location)
+
+
+class EquipmentController(Controller):
+    """Site-scoped callers see and change only their own site's equipment."""
+
+    path = "/api/masterdata/equipment"
+    tags = ["masterdata"]
+
+    @get("/", guards=[READ], sync_to_thread=True)
+    def list_equipment(self, db: Session, principal: Principal, q: Query = None, limit: Limit = 50,
+                       offset: Offset = 0) -> list[EquipmentPublic]:
+        found = MasterDataService(db).list_equipment(q, limit, offset, site_scope=principal.site_id)
+        return equipment_list_public(db, found)
+
+    @get("/{code:path}", guards=[READ], sync_to_thread=True)
+    def get_equipment(self, code: str, db: Session, principal: Principal) -> EquipmentPublic:
+        return equipment_public(db, MasterDataService(db).get_equipment(_code(code), site_scope=principal.site_id))
+
+    @post("/", guards=[WRITE], sync_to_thread=True)
+    def create_equipment(self, data: EquipmentCreate, db: Session, principal: Principal) -> EquipmentPublic:
+        return equipment_public(db, MasterDataService(db).create_equipment(data, site_scope=principal.site_id))
+
+    @patch("/{code:path}", guards=[WRITE], sync_to_thread=True)
+    def update_equipment(self, code: str, data: EquipmentUpdate, db: Session, principal: Principal,
+                         if_match: IfMatch = None) -> EquipmentPublic:
+        machine = MasterDataService(db).update_equipment(
+            _code(code), data.changes(), expected_version(if_match, data.expected_version),
+            site_scope=principal.site_id)
+        return equipment_public(db, machine)
+
+
+class BomController(Controller):
+    """BOM versions: drafts change freely; a released or superseded version is frozen (409 bom_released)."""
+
+    path = "/api/masterdata/boms"
+    tags = ["masterdata"]
+
+    @get("/", guards=[READ], sync_to_thread=True)
+    def list_boms(self, db: Session, q: Query = None, limit: Limit = 50, offset: Offset = 0) -> list[BomPublic]:
+        return boms_public(db, MasterDataService(db).list_boms(q, limit, offset))
+
+    @get("/{part_no:str}", guards=[READ], sync_to_thread=True)
+    def get_bom(self, part_no: str, db: Session,
+                version: Annotated[int | None, Parameter(ge=1)] = None) -> BomPublic:
+        return bom_public(db, MasterDataService(db).get_bom(part_no, version))
+
+    @post("/", guards=[WRITE], sync_to_thread=True)
+    def create_bom(self, data: BomCreate, db: Session) -> BomPublic:
+        return bom_public(db, MasterDataService(db).create_bom_version(data.item, data.lines, data.note))
+
+    @post("/{part_no:str}/versions", guards=[WRITE], sync_to_thread=True)
+    def create_bom_version(self, part_no: str, data: BomVersionCreate, db: Session) -> BomPublic:
+        return bom_public(db, MasterDataService(db).create_bom_version(part_no, data.lines, data.note))
+
+    @patch("/{part_no:str}/versions/{version:int}", guards=[WRITE], sync_to_thread=True)
+    def replace_bom_lines(self, part_no: str, version: int, data: BomLinesReplace, db: Session) -> BomPublic:
+        return bom_public(db, MasterDataService(db).replace_bom_lines(part_no, version, data.lines))
+
+    @delete("/{part_no:str}/versions/{version:int}/lines/{component:str}", guards=[WRITE], sync_to_thread=True)
+    def remove_bom_line(self, part_no: str, version: int, component: str, db: Session) -> None:
+        MasterDataService(db).remove_bom_line(part_no, version, component)
+
+    @post("/{part_no:str}/versions/{version:int}/release", guards=[WRITE], status_code=200, sync_to_thread=True)
+    def release_bom(self, part_no: str, version: int, db: Session) -> BomPublic:
+        return bom_public(db, MasterDataService(db).release_bom(part_no, version))
+
+
+class ImportController(Controller):
+    path = "/api/masterdata/import"
+    tags = ["masterdata"]
+
+    @post("/{entity:str}", guards=[WRITE], status_code=200, request_max_body_size=MAX_CSV_BYTES)
+    async def import_file(self, entity: str, request: Request[Any, Any, Any], db: Session,
+                          principal: Principal) -> ImportReport:
+        """The CSV as the raw body (text/csv) or as the file of a multipart upload; 422 csv_rejected lists all
+        bad rows, and then nothing was written."""
+        raw = await _csv_bytes(request)
+        run = partial(import_csv, db, entity, raw, site_scope=principal.site_id)
+        return await anyio.to_thread.run_sync(run)
+
+
+async def _csv_bytes(request: Request[Any, Any, Any]) -> bytes:
+    if request.content_type[0] != "multipart/form-data":
+        return await request.body()
+    form = await request.form()
+    files = [v for _, v in form.multi_items() if isinstance(v, UploadFile)]
+    if len(files) != 1:
+        raise InvalidInput(f"Upload exactly one CSV file; got {len(files)}.")
+    return await files[0].read()
+
+
+MASTERDATA_CONTROLLERS: list[type[Controller]] = [
+    SiteController, ItemController, SupplierController, CustomerController, LocationController, EquipmentController,
+    BomController, ImportController,
+]

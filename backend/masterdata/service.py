@@ -154,6 +154,7 @@ class MasterDataService:
     def update_item(self, part_no: str, changes: Mapping[str, Any], expected_version: int | None = None) -> Item:
         item = self._get(Item, part_no, lock=True)
         fields, expected_version = _patch(ItemUpdate, changes, expected_version)
+        self._expect(item, part_no, expected_version)
         if fields.get("gtin") is not None:
             self._ensure_free(Item, "gtin", fields["gtin"], other_than=item.id)
         self._revise(item, part_no, fields, expected_version)
@@ -220,6 +221,7 @@ class MasterDataService:
                         site_scope: str | None = None) -> Location:
         location = self._get(Location, code, lock=True, site_scope=site_scope)
         fields, expected_version = _patch(LocationUpdate, changes, expected_version)
+        self._expect(location, code, expected_version)
         if "parent" in fields:
             parent_code = fields.pop("parent")
             site = self.session.get_one(Site, location.site_id)
@@ -249,6 +251,7 @@ class MasterDataService:
                          site_scope: str | None = None) -> Equipment:
         machine = self._get(Equipment, code, lock=True, site_scope=site_scope)
         fields, expected_version = _patch(EquipmentUpdate, changes, expected_version)
+        self._expect(machine, code, expected_version)
         if "site" in fields:
             fields["site_id"] = self._writable_site(fields.pop("site"), site_scope).id
         self._revise(machine, code, fields, expected_version)
@@ -356,7 +359,8 @@ class MasterDataService:
     def _writable_site(self, code: str, site_scope: str | None) -> Site:
         site = self._ref(Site, "site", code)
         if site_scope is not None and site.id != site_scope:
-            raise Forbidden(f"You may change master data of your own site only, not of {code}.", site=code)
+            raise Forbidden(f"site: you may change master data of your own site only, not of {code}.",
+                            field="site", value=code)
         return site
 
     def _ensure_free(self, model: type[SQLModel], field: str, value: str, *, other_than: str | None = None) -> None:
@@ -377,10 +381,13 @@ class MasterDataService:
         key = getattr(model, _KEY[model])
         return list(self.session.exec(query.order_by(key).offset(max(offset, 0)).limit(max(min(limit, 500), 1))))
 
-    def _revise(self, row: Versioned, key: str, fields: Mapping[str, Any], expected_version: int | None) -> None:
-        """Per-field last-write-wins on a server version: the version moves only when a value really changes."""
+    def _expect(self, row: Versioned, key: str, expected_version: int | None) -> None:
         if expected_version is not None and expected_version != row.version:
             raise StaleVersion(_WHAT[type(row)], key, row.version, expected_version)
+
+    def _revise(self, row: Versioned, key: str, fields: Mapping[str, Any], expected_version: int | None) -> None:
+        """Per-field last-write-wins on a server version: the version moves only when a value really changes."""
+        self._expect(row, key, expected_version)
         changed = False
         for field, value in fields.items():
             if getattr(row, field) != value:

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from litestar import Controller, post
+from litestar.params import JSONBody
 from pydantic import BaseModel
-from sqlmodel import Session
 
 from backend.auth.guards import allow
-from backend.auth.principal import Principal
+from backend.deps import Caller, Db
 from backend.production.service import ProductionService
 from backend.warehouse.schemas import EventPublic, event_public
 from shared_models import commands as cmd
@@ -29,11 +29,11 @@ class ProductionController(Controller):
     guards = [allow(Role.QA_MANAGER, Role.ENGINEER, Role.PICKER)]
 
     @post("/", sync_to_thread=True)
-    def create(self, data: cmd.WorkOrderCreate, db: Session, principal: Principal) -> WorkOrderPublic:
+    def create(self, data: JSONBody[cmd.WorkOrderCreate], db: Db, principal: Caller) -> WorkOrderPublic:
         wo = ProductionService(db, principal).create_work_order(data)
         return WorkOrderPublic(id=wo.id, code=wo.code, item_id=wo.item_id, bom_id=wo.bom_id,
                                qty_planned=wo.qty_planned, status=wo.status.value)
 
     @post("/report", sync_to_thread=True)
-    def report(self, data: cmd.ReportProduction, db: Session, principal: Principal) -> EventPublic:
+    def report(self, data: JSONBody[cmd.ReportProduction], db: Db, principal: Caller) -> EventPublic:
         return event_public(db, ProductionService(db, principal).report(data))

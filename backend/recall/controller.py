@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from litestar import Controller, post
+from litestar.params import JSONBody
 from pydantic import BaseModel, Field
-from sqlmodel import Session
 
 from backend.auth.guards import allow
-from backend.auth.principal import Principal
-from backend.config import Settings
+from backend.deps import Caller, Config, Db
 from backend.recall.scope import recall_scope
 from backend.trace.schemas import RecallScope
 from shared_models.enums import Role
@@ -24,6 +23,6 @@ class RecallController(Controller):
     tags = ["recall"]
 
     @post("/scope", guards=[allow(Role.QA_MANAGER)], status_code=200, sync_to_thread=True)
-    def scope(self, data: ScopeRequest, db: Session, principal: Principal, settings: Settings) -> RecallScope:
+    def scope(self, data: JSONBody[ScopeRequest], db: Db, principal: Caller, settings: Config) -> RecallScope:
         return recall_scope(db, principal, data.codes, max_depth=settings.trace_max_depth,
                             list_limit=data.list_limit)

@@ -5,13 +5,11 @@ from __future__ import annotations
 from typing import Annotated
 
 from litestar import Controller, get
-from litestar.params import Parameter
+from litestar.params import FromQuery, Parameter
 from pydantic import BaseModel
-from sqlmodel import Session
 
 from backend.auth.guards import TRACE_READERS, allow
-from backend.auth.principal import Principal
-from backend.config import Settings
+from backend.deps import Caller, Config, Db
 from backend.trace.resolver import resolve
 from backend.trace.schemas import TraceGraph
 from backend.trace.service import trace
@@ -35,15 +33,15 @@ class TraceController(Controller):
     tags = ["trace"]
 
     @get("/trace", guards=[allow(*TRACE_READERS)], sync_to_thread=True)
-    def trace(self, db: Session, principal: Principal, settings: Settings,
+    def trace(self, db: Db, principal: Caller, settings: Config,
               code: Annotated[str, Parameter(min_length=1, max_length=400)],
-              direction: Direction = Direction.BACKWARD,
+              direction: FromQuery[Direction] = Direction.BACKWARD,
               depth: Annotated[int | None, Parameter(ge=1, le=64)] = None) -> TraceGraph:
         return trace(db, principal, code, direction, max_depth=depth or settings.trace_max_depth,
                      max_nodes=settings.trace_max_nodes)
 
     @get("/resolve", guards=[allow(*TRACE_READERS, Role.DISTRIBUTOR)], sync_to_thread=True)
-    def resolve(self, db: Session, principal: Principal,
+    def resolve(self, db: Db, principal: Caller,
                 code: Annotated[str, Parameter(min_length=1, max_length=400)]) -> ResolvedPublic:
         found = resolve(db, principal, code)
         base = ResolvedPublic(kind=found.kind, label=found.label, id="", gs1=found.gs1)

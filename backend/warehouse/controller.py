@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from litestar import Controller, get, post
-from sqlmodel import Session
+from litestar.params import FromPath, JSONBody
 
 from backend.auth.guards import STAFF, WAREHOUSE, allow
-from backend.auth.principal import Principal
+from backend.deps import Caller, Db
 from backend.errors import NotFound
 from backend.warehouse.schemas import EventPublic, event_public
 from backend.warehouse.service import WarehouseService
@@ -20,35 +20,35 @@ class EventController(Controller):
     guards = [allow(*WAREHOUSE)]
 
     @post("/receive", sync_to_thread=True)
-    def receive(self, data: cmd.Receive, db: Session, principal: Principal) -> EventPublic:
+    def receive(self, data: JSONBody[cmd.Receive], db: Db, principal: Caller) -> EventPublic:
         return event_public(db, WarehouseService(db, principal).receive(data))
 
     @post("/move", sync_to_thread=True)
-    def move(self, data: cmd.Move, db: Session, principal: Principal) -> EventPublic:
+    def move(self, data: JSONBody[cmd.Move], db: Db, principal: Caller) -> EventPublic:
         return event_public(db, WarehouseService(db, principal).move(data))
 
     @post("/pick", sync_to_thread=True)
-    def pick(self, data: cmd.Pick, db: Session, principal: Principal) -> EventPublic:
+    def pick(self, data: JSONBody[cmd.Pick], db: Db, principal: Caller) -> EventPublic:
         return event_public(db, WarehouseService(db, principal).pick(data))
 
     @post("/ship", sync_to_thread=True)
-    def ship(self, data: cmd.Ship, db: Session, principal: Principal) -> EventPublic:
+    def ship(self, data: JSONBody[cmd.Ship], db: Db, principal: Caller) -> EventPublic:
         return event_public(db, WarehouseService(db, principal).ship(data))
 
     @post("/count", sync_to_thread=True)
-    def count(self, data: cmd.Count, db: Session, principal: Principal) -> EventPublic:
+    def count(self, data: JSONBody[cmd.Count], db: Db, principal: Caller) -> EventPublic:
         return event_public(db, WarehouseService(db, principal).count(data))
 
     @post("/pack", sync_to_thread=True)
-    def pack(self, data: cmd.Pack, db: Session, principal: Principal) -> EventPublic:
+    def pack(self, data: JSONBody[cmd.Pack], db: Db, principal: Caller) -> EventPublic:
         return event_public(db, WarehouseService(db, principal).pack(data))
 
     @post("/unpack", sync_to_thread=True)
-    def unpack(self, data: cmd.Unpack, db: Session, principal: Principal) -> EventPublic:
+    def unpack(self, data: JSONBody[cmd.Unpack], db: Db, principal: Caller) -> EventPublic:
         return event_public(db, WarehouseService(db, principal).unpack(data))
 
     @get("/{event_id:str}", guards=[allow(*STAFF)], sync_to_thread=True)
-    def get_event(self, event_id: str, db: Session, principal: Principal) -> EventPublic:
+    def get_event(self, event_id: FromPath[str], db: Db, principal: Caller) -> EventPublic:
         event = db.get(Event, event_id)
         if event is None or not principal.sees_site(event.site_id):
             raise NotFound("event", event_id)
