@@ -184,6 +184,22 @@ def user_add(username: str, role: str, password: Annotated[str, typer.Option(pro
     console.print(json.dumps({"id": user.id, "username": user.username, "role": user.role.value}))
 
 
+@app.command()
+def check(data_dir: DataDir = None, database_url: DatabaseUrl = None) -> None:
+    """Verify that stock on hand equals what the events add up to (exit 1 on drift)."""
+    from backend.warehouse.check import stock_drift
+
+    settings = _settings(data_dir, database_url)
+    with session_scope(make_engine(settings.url)) as session:
+        drift = stock_drift(session)
+    if not drift:
+        console.print("stock on hand matches the events")
+        return
+    for d in drift[:50]:
+        console.print(f"unit {d.unit_id} at {d.location_id}: events say {d.from_events:g}, stock says {d.projected:g}")
+    raise typer.Exit(1)
+
+
 def main() -> None:
     """Entry point: domain errors print as one clear line and exit 1, not as a traceback."""
     from backend.errors import DomainError

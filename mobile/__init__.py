@@ -1,0 +1,1 @@
+"""Lotline's handheld app (Flet): scanner pipeline, offline flows, view-models."""

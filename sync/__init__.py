@@ -1,0 +1,1 @@
+"""Lotline's offline sync layer (PowerSync-compatible protocol, both ends); see ../shared ARCHITECTURE §4."""
