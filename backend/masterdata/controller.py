@@ -8,11 +8,10 @@ from typing import Annotated, Any
 import anyio
 from litestar import Controller, Request, delete, get, patch, post
 from litestar.datastructures import UploadFile
-from litestar.params import HeaderParameter, Parameter
-from sqlmodel import Session
+from litestar.params import FromPath, HeaderParameter, JSONBody, Parameter
 
 from backend.auth.guards import STAFF, allow
-from backend.auth.principal import Principal
+from backend.deps import Caller, Db
 from backend.errors import InvalidInput
 from backend.masterdata.csv_import import ImportReport, import_csv
 from backend.masterdata.schemas import (
@@ -79,19 +78,20 @@ class SiteController(Controller):
     tags = ["masterdata"]
 
     @get("/", guards=[READ], sync_to_thread=True)
-    def list_sites(self, db: Session, q: Query = None, limit: Limit = 50, offset: Offset = 0) -> list[SitePublic]:
+    def list_sites(self, db: Db, q: Query = None, limit: Limit = 50, offset: Offset = 0) -> list[SitePublic]:
         return [SitePublic.model_validate(s) for s in MasterDataService(db).list_sites(q, limit, offset)]
 
     @get("/{code:path}", guards=[READ], sync_to_thread=True)
-    def get_site(self, code: str, db: Session) -> SitePublic:
+    def get_site(self, code: FromPath[str], db: Db) -> SitePublic:
         return SitePublic.model_validate(MasterDataService(db).get_site(_code(code)))
 
     @post("/", guards=[WRITE], sync_to_thread=True)
-    def create_site(self, data: SiteCreate, db: Session) -> SitePublic:
+    def create_site(self, data: JSONBody[SiteCreate], db: Db) -> SitePublic:
         return SitePublic.model_validate(MasterDataService(db).create_site(data))
 
     @patch("/{code:path}", guards=[WRITE], sync_to_thread=True)
-    def update_site(self, code: str, data: SiteUpdate, db: Session, if_match: IfMatch = None) -> SitePublic:
+    def update_site(self, code: FromPath[str], data: JSONBody[SiteUpdate],
+                    db: Db, if_match: IfMatch = None) -> SitePublic:
         site = MasterDataService(db).update_site(_code(code), data.changes(),
                                                  expected_version(if_match, data.expected_version))
         return SitePublic.model_validate(site)
@@ -102,19 +102,20 @@ class ItemController(Controller):
     tags = ["masterdata"]
 
     @get("/", guards=[allow(*STAFF, Role.DISTRIBUTOR)], sync_to_thread=True)
-    def list_items(self, db: Session, q: Query = None, limit: Limit = 50, offset: Offset = 0) -> list[ItemPublic]:
+    def list_items(self, db: Db, q: Query = None, limit: Limit = 50, offset: Offset = 0) -> list[ItemPublic]:
         return [ItemPublic.model_validate(i) for i in MasterDataService(db).list_items(q, limit, offset)]
 
     @get("/{part_no:path}", guards=[allow(*STAFF, Role.DISTRIBUTOR)], sync_to_thread=True)
-    def get_item(self, part_no: str, db: Session) -> ItemPublic:
+    def get_item(self, part_no: FromPath[str], db: Db) -> ItemPublic:
         return ItemPublic.model_validate(MasterDataService(db).get_item(_code(part_no)))
 
     @post("/", guards=[WRITE], sync_to_thread=True)
-    def create_item(self, data: ItemCreate, db: Session) -> ItemPublic:
+    def create_item(self, data: JSONBody[ItemCreate], db: Db) -> ItemPublic:
         return ItemPublic.model_validate(MasterDataService(db).create_item(data))
 
     @patch("/{part_no:path}", guards=[WRITE], sync_to_thread=True)
-    def update_item(self, part_no: str, data: ItemUpdate, db: Session, if_match: IfMatch = None) -> ItemPublic:
+    def update_item(self, part_no: FromPath[str], data: JSONBody[ItemUpdate],
+                    db: Db, if_match: IfMatch = None) -> ItemPublic:
         item = MasterDataService(db).update_item(_code(part_no), data.changes(),
                                                  expected_version(if_match, data.expected_version))
         return ItemPublic.model_validate(item)
@@ -125,20 +126,20 @@ class SupplierController(Controller):
     tags = ["masterdata"]
 
     @get("/", guards=[READ], sync_to_thread=True)
-    def list_suppliers(self, db: Session, q: Query = None, limit: Limit = 50,
+    def list_suppliers(self, db: Db, q: Query = None, limit: Limit = 50,
                        offset: Offset = 0) -> list[SupplierPublic]:
         return [SupplierPublic.model_validate(s) for s in MasterDataService(db).list_suppliers(q, limit, offset)]
 
     @get("/{code:path}", guards=[READ], sync_to_thread=True)
-    def get_supplier(self, code: str, db: Session) -> SupplierPublic:
+    def get_supplier(self, code: FromPath[str], db: Db) -> SupplierPublic:
         return SupplierPublic.model_validate(MasterDataService(db).get_supplier(_code(code)))
 
     @post("/", guards=[WRITE], sync_to_thread=True)
-    def create_supplier(self, data: SupplierCreate, db: Session) -> SupplierPublic:
+    def create_supplier(self, data: JSONBody[SupplierCreate], db: Db) -> SupplierPublic:
         return SupplierPublic.model_validate(MasterDataService(db).create_supplier(data))
 
     @patch("/{code:path}", guards=[WRITE], sync_to_thread=True)
-    def update_supplier(self, code: str, data: SupplierUpdate, db: Session,
+    def update_supplier(self, code: FromPath[str], data: JSONBody[SupplierUpdate], db: Db,
                         if_match: IfMatch = None) -> SupplierPublic:
         supplier = MasterDataService(db).update_supplier(_code(code), data.changes(),
                                                          expected_version(if_match, data.expected_version))
@@ -150,20 +151,20 @@ class CustomerController(Controller):
     tags = ["masterdata"]
 
     @get("/", guards=[READ], sync_to_thread=True)
-    def list_customers(self, db: Session, q: Query = None, limit: Limit = 50,
+    def list_customers(self, db: Db, q: Query = None, limit: Limit = 50,
                        offset: Offset = 0) -> list[CustomerPublic]:
         return [CustomerPublic.model_validate(c) for c in MasterDataService(db).list_customers(q, limit, offset)]
 
     @get("/{code:path}", guards=[READ], sync_to_thread=True)
-    def get_customer(self, code: str, db: Session) -> CustomerPublic:
+    def get_customer(self, code: FromPath[str], db: Db) -> CustomerPublic:
         return CustomerPublic.model_validate(MasterDataService(db).get_customer(_code(code)))
 
     @post("/", guards=[WRITE], sync_to_thread=True)
-    def create_customer(self, data: CustomerCreate, db: Session) -> CustomerPublic:
+    def create_customer(self, data: JSONBody[CustomerCreate], db: Db) -> CustomerPublic:
         return CustomerPublic.model_validate(MasterDataService(db).create_customer(data))
 
     @patch("/{code:path}", guards=[WRITE], sync_to_thread=True)
-    def update_customer(self, code: str, data: CustomerUpdate, db: Session,
+    def update_customer(self, code: FromPath[str], data: JSONBody[CustomerUpdate], db: Db,
                         if_match: IfMatch = None) -> CustomerPublic:
         customer = MasterDataService(db).update_customer(_code(code), data.changes(),
                                                          expected_version(if_match, data.expected_version))
@@ -177,21 +178,21 @@ class LocationController(Controller):
     tags = ["masterdata"]
 
     @get("/", guards=[READ], sync_to_thread=True)
-    def list_locations(self, db: Session, principal: Principal, q: Query = None, limit: Limit = 50,
+    def list_locations(self, db: Db, principal: Caller, q: Query = None, limit: Limit = 50,
                        offset: Offset = 0) -> list[LocationPublic]:
         found = MasterDataService(db).list_locations(q, limit, offset, site_scope=principal.site_id)
         return locations_public(db, found)
 
     @get("/{code:path}", guards=[READ], sync_to_thread=True)
-    def get_location(self, code: str, db: Session, principal: Principal) -> LocationPublic:
+    def get_location(self, code: FromPath[str], db: Db, principal: Caller) -> LocationPublic:
         return location_public(db, MasterDataService(db).get_location(_code(code), site_scope=principal.site_id))
 
     @post("/", guards=[WRITE], sync_to_thread=True)
-    def create_location(self, data: LocationCreate, db: Session, principal: Principal) -> LocationPublic:
+    def create_location(self, data: JSONBody[LocationCreate], db: Db, principal: Caller) -> LocationPublic:
         return location_public(db, MasterDataService(db).create_location(data, site_scope=principal.site_id))
 
     @patch("/{code:path}", guards=[WRITE], sync_to_thread=True)
-    def update_location(self, code: str, data: LocationUpdate, db: Session, principal: Principal,
+    def update_location(self, code: FromPath[str], data: JSONBody[LocationUpdate], db: Db, principal: Caller,
                         if_match: IfMatch = None) -> LocationPublic:
         location = MasterDataService(db).update_location(
             _code(code), data.changes(), expected_version(if_match, data.expected_version),
@@ -206,21 +207,21 @@ class EquipmentController(Controller):
     tags = ["masterdata"]
 
     @get("/", guards=[READ], sync_to_thread=True)
-    def list_equipment(self, db: Session, principal: Principal, q: Query = None, limit: Limit = 50,
+    def list_equipment(self, db: Db, principal: Caller, q: Query = None, limit: Limit = 50,
                        offset: Offset = 0) -> list[EquipmentPublic]:
         found = MasterDataService(db).list_equipment(q, limit, offset, site_scope=principal.site_id)
         return equipment_list_public(db, found)
 
     @get("/{code:path}", guards=[READ], sync_to_thread=True)
-    def get_equipment(self, code: str, db: Session, principal: Principal) -> EquipmentPublic:
+    def get_equipment(self, code: FromPath[str], db: Db, principal: Caller) -> EquipmentPublic:
         return equipment_public(db, MasterDataService(db).get_equipment(_code(code), site_scope=principal.site_id))
 
     @post("/", guards=[WRITE], sync_to_thread=True)
-    def create_equipment(self, data: EquipmentCreate, db: Session, principal: Principal) -> EquipmentPublic:
+    def create_equipment(self, data: JSONBody[EquipmentCreate], db: Db, principal: Caller) -> EquipmentPublic:
         return equipment_public(db, MasterDataService(db).create_equipment(data, site_scope=principal.site_id))
 
     @patch("/{code:path}", guards=[WRITE], sync_to_thread=True)
-    def update_equipment(self, code: str, data: EquipmentUpdate, db: Session, principal: Principal,
+    def update_equipment(self, code: FromPath[str], data: JSONBody[EquipmentUpdate], db: Db, principal: Caller,
                          if_match: IfMatch = None) -> EquipmentPublic:
         machine = MasterDataService(db).update_equipment(
             _code(code), data.changes(), expected_version(if_match, data.expected_version),
@@ -235,32 +236,33 @@ class BomController(Controller):
     tags = ["masterdata"]
 
     @get("/", guards=[READ], sync_to_thread=True)
-    def list_boms(self, db: Session, q: Query = None, limit: Limit = 50, offset: Offset = 0) -> list[BomPublic]:
+    def list_boms(self, db: Db, q: Query = None, limit: Limit = 50, offset: Offset = 0) -> list[BomPublic]:
         return boms_public(db, MasterDataService(db).list_boms(q, limit, offset))
 
     @get("/{part_no:str}", guards=[READ], sync_to_thread=True)
-    def get_bom(self, part_no: str, db: Session,
+    def get_bom(self, part_no: FromPath[str], db: Db,
                 version: Annotated[int | None, Parameter(ge=1)] = None) -> BomPublic:
         return bom_public(db, MasterDataService(db).get_bom(part_no, version))
 
     @post("/", guards=[WRITE], sync_to_thread=True)
-    def create_bom(self, data: BomCreate, db: Session) -> BomPublic:
+    def create_bom(self, data: JSONBody[BomCreate], db: Db) -> BomPublic:
         return bom_public(db, MasterDataService(db).create_bom_version(data.item, data.lines, data.note))
 
     @post("/{part_no:str}/versions", guards=[WRITE], sync_to_thread=True)
-    def create_bom_version(self, part_no: str, data: BomVersionCreate, db: Session) -> BomPublic:
+    def create_bom_version(self, part_no: FromPath[str], data: JSONBody[BomVersionCreate], db: Db) -> BomPublic:
         return bom_public(db, MasterDataService(db).create_bom_version(part_no, data.lines, data.note))
 
     @patch("/{part_no:str}/versions/{version:int}", guards=[WRITE], sync_to_thread=True)
-    def replace_bom_lines(self, part_no: str, version: int, data: BomLinesReplace, db: Session) -> BomPublic:
+    def replace_bom_lines(self, part_no: FromPath[str], version: FromPath[int], data: JSONBody[BomLinesReplace],
+                          db: Db) -> BomPublic:
         return bom_public(db, MasterDataService(db).replace_bom_lines(part_no, version, data.lines))
 
     @delete("/{part_no:str}/versions/{version:int}/lines/{component:str}", guards=[WRITE], sync_to_thread=True)
-    def remove_bom_line(self, part_no: str, version: int, component: str, db: Session) -> None:
+    def remove_bom_line(self, part_no: FromPath[str], version: FromPath[int], component: FromPath[str], db: Db) -> None:
         MasterDataService(db).remove_bom_line(part_no, version, component)
 
     @post("/{part_no:str}/versions/{version:int}/release", guards=[WRITE], status_code=200, sync_to_thread=True)
-    def release_bom(self, part_no: str, version: int, db: Session) -> BomPublic:
+    def release_bom(self, part_no: FromPath[str], version: FromPath[int], db: Db) -> BomPublic:
         return bom_public(db, MasterDataService(db).release_bom(part_no, version))
 
 
@@ -269,8 +271,8 @@ class ImportController(Controller):
     tags = ["masterdata"]
 
     @post("/{entity:str}", guards=[WRITE], status_code=200, request_max_body_size=MAX_CSV_BYTES)
-    async def import_file(self, entity: str, request: Request[Any, Any, Any], db: Session,
-                          principal: Principal) -> ImportReport:
+    async def import_file(self, entity: FromPath[str], request: Request[Any, Any, Any], db: Db,
+                          principal: Caller) -> ImportReport:
         """The CSV as the raw body (text/csv) or as the file of a multipart upload; 422 csv_rejected lists all
         bad rows, and then nothing was written."""
         raw = await _csv_bytes(request)

@@ -11,6 +11,7 @@ from pydantic import BaseModel, ValidationError
 from sqlmodel import Session
 
 from backend.errors import DomainError, InvalidInput, NotFound
+from backend.masterdata.errors import AlreadyExists, WriteConflict
 from backend.masterdata.schemas import (
     BomLineIn,
     CustomerCreate,
@@ -21,7 +22,7 @@ from backend.masterdata.schemas import (
     SupplierCreate,
     Version,
 )
-from backend.masterdata.service import AlreadyExists, MasterDataService, WriteConflict
+from backend.masterdata.service import MasterDataService
 
 MAX_ROWS = 50_000
 LIST_SEPARATOR = "|"
@@ -121,6 +122,8 @@ def _read(text: str, schema: type[BaseModel]) -> tuple[list[tuple[int, dict[str,
             continue
         if header is None:
             header, header_line = [c.strip().lower() for c in cells], line
+            while header and not header[-1]:   # trailing empty columns a spreadsheet left behind
+                header.pop()
             errors += _check_header(header, schema, line)
             if errors:
                 raise CsvRejected(errors)

@@ -10,7 +10,18 @@ from sqlalchemy import func, or_
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, SQLModel, col, select
 
-from backend.errors import Conflict, Forbidden, InvalidInput, NotFound
+from backend.errors import Forbidden, InvalidInput, NotFound
+from backend.masterdata.errors import (
+    AlreadyExists,
+    BomCycle,
+    BomReleased,
+    BomSuperseded,
+    InvalidBomLines,
+    InvalidLocationTree,
+    StaleVersion,
+    UnknownReference,
+    WriteConflict,
+)
 from backend.masterdata.schemas import (
     BomLineIn,
     CustomerCreate,
@@ -42,64 +53,6 @@ _SEARCH: dict[type[SQLModel], tuple[str, ...]] = {Item: ("part_no", "name", "gti
 
 
 # -- errors -----------------------------------------------------------------------------------------------------
-class AlreadyExists(Conflict):
-    code = "already_exists"
-
-    def __init__(self, what: str, field: str, value: str) -> None:
-        super().__init__(f"{field} '{value}' is already used by another {what}.", what=what, field=field,
-                         value=value)
-
-
-class UnknownReference(InvalidInput):
-    code = "unknown_reference"
-
-    def __init__(self, what: str, field: str, value: str) -> None:
-        super().__init__(f"{field}: no {what} '{value}'.", what=what, field=field, value=value)
-
-
-class StaleVersion(Conflict):
-    code = "stale_version"
-
-    def __init__(self, what: str, key: str, current: int, expected: int) -> None:
-        super().__init__(f"{what.capitalize()} {key} is now at version {current}, not {expected}: someone changed it "
-                         f"meanwhile. Reload it and apply your change again.",
-                         what=what, key=key, current_version=current, expected_version=expected)
-
-
-class InvalidLocationTree(InvalidInput):
-    code = "invalid_location_tree"
-
-
-class BomReleased(Conflict):
-    code = "bom_released"
-
-    def __init__(self, part_no: str, version: int, status: BomStatus) -> None:
-        super().__init__(f"BOM {part_no} v{version} is {status.value} and can no longer change; "
-                         f"create a new version instead.", item=part_no, version=version, status=status.value)
-
-
-class BomSuperseded(Conflict):
-    code = "bom_superseded"
-
-    def __init__(self, part_no: str, version: int) -> None:
-        super().__init__(f"BOM {part_no} v{version} was superseded; create a new version instead of releasing it "
-                         f"again.", item=part_no, version=version)
-
-
-class BomCycle(InvalidInput):
-    code = "bom_cycle"
-
-
-class InvalidBomLines(InvalidInput):
-    code = "invalid_bom_lines"
-
-
-class WriteConflict(Conflict):
-    """The database refused a write the checks let through: usually a concurrent edit of the same code."""
-
-    code = "write_conflict"
-
-
 def _patch(schema: type[BaseModel], changes: Mapping[str, Any], expected_version: int | None,
            ) -> tuple[dict[str, Any], int | None]:
     """The changed fields, and the version they were made against (the argument wins over one in `changes`)."""
@@ -272,7 +225,7 @@ class MasterDataService:
     def stage_bom_version(self, item: str, lines: Sequence[BomLineIn | Mapping[str, Any]], note: str = "") -> Bom:
         parent = self._ref(Item, "item", item, lock=True)
         components = self._components(parent, lines)
-        self._refuse_cycle(parent, components)
+        self._refuse_cycle(parent, [c for c, _ in components])
         bom = self._add(Bom(item_id=parent.id, version_no=self._next_version(parent), note=note))
         self.session.add_all(BomLine(bom_id=bom.id, component_item_id=c.id, qty_per=q) for c, q in components)
         self._flush()
@@ -289,10 +242,11 @@ class MasterDataService:
             return bom
         if bom.status is BomStatus.SUPERSEDED:
             raise BomSuperseded(item, version)
-        component_ids = list(self.session.exec(select(BomLine.component_item_id).where(BomLine.bom_id == bom.id)))
-        if not component_ids:
+        components = list(self.session.exec(select(Item).join(BomLine, col(BomLine.component_item_id) == Item.id)
+                                            .where(BomLine.bom_id == bom.id)))
+        if not components:
             raise InvalidBomLines(f"BOM {item} v{version} has no lines; add components before releasing it.")
-        self._refuse_cycle(parent, [(self.session.get_one(Item, i), 0.0) for i in component_ids])
+        self._refuse_cycle(parent, components)
         for old in self.session.exec(select(Bom).where(Bom.item_id == parent.id,
                                                        Bom.status == BomStatus.RELEASED)):
             old.status = BomStatus.SUPERSEDED
@@ -306,7 +260,7 @@ class MasterDataService:
         parent = self._get(Item, item, lock=True)
         bom = self._draft(parent, version)
         components = self._components(parent, lines)
-        self._refuse_cycle(parent, components)
+        self._refuse_cycle(parent, [c for c, _ in components])
         for line in self.session.exec(select(BomLine).where(BomLine.bom_id == bom.id)):
             self.session.delete(line)
         self._flush()   # deletes first: the new lines may name the same components (unique per BOM)
@@ -451,9 +405,9 @@ class MasterDataService:
             found.append((self._ref(Item, "component", line.component), line.qty_per))
         return found
 
-    def _refuse_cycle(self, parent: Item, components: Sequence[tuple[Item, float]]) -> None:
+    def _refuse_cycle(self, parent: Item, components: Sequence[Item]) -> None:
         """Walks down released BOMs from each component; reaching the parent again would make a cycle."""
-        origin = {c.id: c.part_no for c, _ in components}
+        origin = {c.id: c.part_no for c in components}
         frontier = set(origin)
         seen = set(frontier)
         while frontier:

@@ -159,3 +159,7 @@ def test_bom_lines_making_a_cycle_are_refused(session: Session, plant: Plant) ->
     errors = rejected(session, "bom_lines", "item,version,component,qty_per\nRESIN-01,1,MTR-01,1\n")
     assert [(e["line"], e["column"]) for e in errors] == [(2, "component")]
     assert "cycle" in errors[0]["message"]
+
+
+def test_trailing_empty_columns_left_by_a_spreadsheet_are_ignored(session: Session, plant: Plant) -> None:
+    assert import_csv(session, "suppliers", "code;name;;\nSUP-C;Cee;;\n").created == {"suppliers": 1}

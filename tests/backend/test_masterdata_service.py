@@ -7,6 +7,17 @@ from pydantic import ValidationError
 from sqlmodel import Session, func, select
 
 from backend.errors import Forbidden, InvalidInput, NotFound
+from backend.masterdata.errors import (
+    AlreadyExists,
+    BomCycle,
+    BomReleased,
+    BomSuperseded,
+    InvalidBomLines,
+    InvalidLocationTree,
+    StaleVersion,
+    UnknownReference,
+    WriteConflict,
+)
 from backend.masterdata.schemas import (
     BomLineIn,
     CustomerCreate,
@@ -17,18 +28,7 @@ from backend.masterdata.schemas import (
     SupplierCreate,
     bom_public,
 )
-from backend.masterdata.service import (
-    AlreadyExists,
-    BomCycle,
-    BomReleased,
-    BomSuperseded,
-    InvalidBomLines,
-    InvalidLocationTree,
-    MasterDataService,
-    StaleVersion,
-    UnknownReference,
-    WriteConflict,
-)
+from backend.masterdata.service import MasterDataService
 from shared_models.enums import BomStatus, LocationKind, Tracking
 from shared_models.masterdata import Bom, Item
 from tests.factories import Plant
