@@ -24,8 +24,11 @@ from backend.errors import DomainError, domain_error_handler, http_error_handler
 from backend.masterdata.controller import MASTERDATA_CONTROLLERS
 from backend.production.controller import ProductionController
 from backend.recall.controller import RecallController
+from backend.sync import HUB, RECORDER
+from backend.sync.controller import SyncController
 from backend.trace.controller import TraceController
 from backend.warehouse.controller import EventController
+from sync.server.stream import StreamOptions
 
 
 @get("/health", exclude_from_auth=True, sync_to_thread=False, tags=["ops"])
@@ -33,15 +36,17 @@ def health() -> dict[str, str]:
     return {"status": "ok"}
 
 
-def create_app(settings: Settings | None = None, engine: Engine | None = None) -> Litestar:
+def create_app(settings: Settings | None = None, engine: Engine | None = None,
+               stream_options: StreamOptions | None = None) -> Litestar:
     settings = settings or Settings.from_env()
+    RECORDER.install()
     engine = engine or make_engine(settings.url)
     tokens = TokenIssuer(KeyRing(settings.data_dir / "keys"), audience=settings.token_audience,
                          ttl_s=settings.token_ttl_s)
     logging.basicConfig(level=logging.DEBUG if settings.debug else logging.INFO)
     return Litestar(
         route_handlers=[health, jwks, AuthController, TraceController, RecallController, EventController,
-                        ProductionController, *MASTERDATA_CONTROLLERS],
+                        ProductionController, SyncController, *MASTERDATA_CONTROLLERS],
         dependencies={
             "db": Provide(provide_db),
             "principal": Provide(provide_principal, sync_to_thread=False),
@@ -56,6 +61,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
             components=Components(security_schemes={"bearer": SecurityScheme(type="http", scheme="bearer",
                                                                               bearer_format="JWT")}),
             security=[{"bearer": []}]),
-        state=State({"engine": engine, "settings": settings, "tokens": tokens}),
+        state=State({"engine": engine, "settings": settings, "tokens": tokens, "sync_hub": HUB,
+                     "stream_options": stream_options or StreamOptions()}),
         debug=settings.debug,
     )

@@ -61,12 +61,14 @@ def session_scope(engine: Engine) -> Iterator[Session]:
 
 def atomic(method: Callable[Concatenate[Any, P], R]) -> Callable[Concatenate[Any, P], R]:
     """For service methods: a refused command rolls its session back, so nothing half-done stays pending
-    for whoever uses the session next. The service commits itself when everything passed."""
+    for whoever uses the session next. The service commits itself when everything passed. A service may
+    define `_begin_command()` to drop per-command state first."""
 
     @functools.wraps(method)
     def wrapper(self: Any, *args: P.args, **kwargs: P.kwargs) -> R:
-        if hasattr(self, "ledger"):
-            self.ledger.forget()
+        begin = getattr(self, "_begin_command", None)
+        if begin is not None:
+            begin()
         try:
             return method(self, *args, **kwargs)
         except BaseException:

@@ -12,6 +12,8 @@ from uuid import UUID
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
+from shared_models.enums import StatusAction
+
 Code = Annotated[str, Field(min_length=1, max_length=96)]
 Qty = Annotated[float, Field(gt=0, allow_inf_nan=False)]
 
@@ -151,3 +153,11 @@ class WorkOrderCreate(BaseModel):
     item: Code
     qty_planned: Qty
     bom_version: int | None = Field(default=None, ge=1)
+
+
+class ChangeStatus(EventCommand):
+    """Hold, release, block, recall or scrap a unit (a container takes its contents along)."""
+
+    unit: Code
+    action: StatusAction
+    reason: str = Field(min_length=1, max_length=500)

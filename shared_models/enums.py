@@ -72,6 +72,7 @@ class EventType(StrEnum):
     PACK = "pack"
     UNPACK = "unpack"
     COUNT = "count"
+    DISPOSITION = "disposition"  # a status change: hold, release, block, recall, scrap
 
 
 # CBV 2.0 business steps, so EPCIS export needs no second table.
@@ -85,6 +86,7 @@ BUSINESS_STEP: dict[EventType, str] = {
     EventType.PACK: "packing",
     EventType.UNPACK: "unpacking",
     EventType.COUNT: "cycle_counting",
+    EventType.DISPOSITION: "holding",
 }
 
 
@@ -105,3 +107,13 @@ class EdgeKind(StrEnum):
 class Direction(StrEnum):
     BACKWARD = "backward"
     FORWARD = "forward"
+
+
+class StatusAction(StrEnum):
+    """Why a unit's status changed: each has its own who-may and from-where (shared_models/status.py)."""
+
+    HOLD = "hold"
+    RELEASE = "release"
+    BLOCK = "block"
+    RECALL = "recall"
+    SCRAP = "scrap"

@@ -41,3 +41,10 @@ def check_movable(code: str, status: UnitStatus) -> list[Violation]:
     if status in GONE:
         return [Violation(f"status_{status.value}", f"{code} {NOT_PICKABLE[status]}")]
     return []
+
+
+def as_attributes(violations: list[Violation]) -> dict[str, object]:
+    """How violations recorded offline are kept on the event they did not stop."""
+    if not violations:
+        return {}
+    return {"gate_violations": [{"rule": v.rule, "reason": v.reason} for v in violations]}

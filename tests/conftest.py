@@ -13,6 +13,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+import sync.server.tables  # noqa: F401 - part of the metadata truncated between tests
 from backend.app import create_app
 from backend.config import Settings
 from backend.db import make_engine
@@ -44,6 +45,7 @@ def postgres_engine() -> Iterator[Engine]:
     admin = make_engine(POSTGRES_URL)
     with admin.begin() as conn:
         conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+        conn.execute(text(f"DROP PUBLICATION IF EXISTS powersync_{schema}"))
         conn.execute(text(f"CREATE SCHEMA {schema}"))
     engine = make_engine(POSTGRES_URL, schema=schema)
     upgrade(engine)
@@ -51,6 +53,7 @@ def postgres_engine() -> Iterator[Engine]:
     engine.dispose()
     with admin.begin() as conn:
         conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+        conn.execute(text(f"DROP PUBLICATION IF EXISTS powersync_{schema}"))
     admin.dispose()
 
 
@@ -67,6 +70,7 @@ def engine(request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path
     tables = ", ".join(f'"{t.name}"' for t in metadata.sorted_tables)
     with eng.begin() as conn:
         conn.execute(text(f"TRUNCATE {tables} CASCADE"))
+        conn.execute(text("INSERT INTO ps_counter (id, last_op_id) VALUES (1, 0)"))  # as migration 0002 left it
     yield eng
 
 

@@ -13,7 +13,8 @@ class BearerAuthMiddleware(AbstractAuthenticationMiddleware):
     async def authenticate_request(self, connection: ASGIConnection) -> AuthenticationResult:
         header = connection.headers.get("authorization", "")
         scheme, _, token = header.partition(" ")
-        if scheme.lower() != "bearer" or not token:
+        # PowerSync clients send "Token <jwt>"; everyone else "Bearer <jwt>".
+        if scheme.lower() not in ("bearer", "token") or not token:
             raise Unauthorized("Missing bearer token; log in at POST /api/auth/login.")
         issuer: TokenIssuer = connection.app.state.tokens
         principal = issuer.verify(token.strip())

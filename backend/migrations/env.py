@@ -5,6 +5,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import Connection
 
+import sync.server.tables  # noqa: F401 - the sync layer's tables share the metadata
 from shared_models.tables import metadata
 
 config = context.config

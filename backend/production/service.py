@@ -16,17 +16,26 @@ from backend.warehouse.ledger import EPSILON, Ledger
 from backend.warehouse.service import expiry_for, unit_code
 from shared_models import commands as cmd
 from shared_models.enums import BomStatus, EventType, LineRole, Tracking, UnitKind, UnitStatus, WorkOrderStatus
-from shared_models.gates import check_release_for_use
+from shared_models.gates import Violation, as_attributes, check_release_for_use
 from shared_models.masterdata import Bom, BomLine, Item
 from shared_models.trace import Event, Unit, WorkOrder
 
 
 class ProductionService:
-    def __init__(self, session: Session, principal: Principal, *, today: date | None = None) -> None:
+    """`record_gate_violations`: as WarehouseService's, for reports made offline."""
+
+    def __init__(self, session: Session, principal: Principal, *, today: date | None = None,
+                 record_gate_violations: bool = False) -> None:
         self.session = session
         self.by = principal
         self.ledger = Ledger(session)
         self.today = today or date.today()
+        self.record_gate_violations = record_gate_violations
+        self.violations: list[Violation] = []
+
+    def _begin_command(self) -> None:
+        self.ledger.forget()
+        self.violations = []
 
     @atomic
     def create_work_order(self, c: cmd.WorkOrderCreate) -> WorkOrder:
@@ -74,7 +83,9 @@ class ProductionService:
                 raise InvalidInput(f"{unit.code} is not a component in the BOM of work order {order.code}.",
                                    unit=unit.code)
             if found := check_release_for_use(unit.code, unit.status, unit.expires_on, self.today):
-                raise GateViolated("consume", found)
+                if not self.record_gate_violations:
+                    raise GateViolated("consume", found)
+                self.violations.extend(found)
             source = location_by_code(self.session, given.from_location, self.by) if given.from_location \
                 else location
             inputs.append((unit, given.qty, source))
@@ -84,7 +95,8 @@ class ProductionService:
                 if out_unit.id == in_unit.id or reaches(self.session, out_unit.id, in_unit.id):
                     raise GenealogyCycle(out_unit.code, in_unit.code)
         event = self.ledger.open_event(c, EventType.PRODUCE, site_id=order.site_id, by=self.by,
-                                       location_id=location.id, work_order_id=order.id)
+                                       location_id=location.id, work_order_id=order.id,
+                                       attributes=as_attributes(self.violations))
         total_out = sum(q for _, q in outputs)
         for in_unit, qty, source in inputs:
             self.ledger.line(event, in_unit, LineRole.INPUT, qty, from_location=source)

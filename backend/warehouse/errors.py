@@ -53,3 +53,7 @@ class GenealogyCycle(Conflict):
 
 class SiteMismatch(InvalidInput):
     code = "site_mismatch"
+
+
+class IllegalTransition(Conflict):
+    code = "illegal_transition"

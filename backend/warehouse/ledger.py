@@ -34,10 +34,12 @@ class Ledger:
     def __init__(self, session: Session) -> None:
         self.session = session
         self._stock: dict[tuple[str, str], StockOnHand | None] = {}
+        self.replayed = False  # the last command had been recorded before
 
     def forget(self) -> None:
         """Drop cached stock rows: each command reads stock afresh (and under a row lock on PostgreSQL)."""
         self._stock.clear()
+        self.replayed = False
 
     def replay(self, command: BaseModel, event_type: EventType) -> Event | None:
         """The stored event when this command was recorded before; raises EventIdReused if the id
@@ -48,6 +50,7 @@ class Ledger:
             return None
         if stored.type is not event_type or stored.attributes.get("fingerprint") != fingerprint(command):
             raise EventIdReused(event_id)
+        self.replayed = True
         return stored
 
     def open_event(self, command: BaseModel, event_type: EventType, *, site_id: str, by: Principal,

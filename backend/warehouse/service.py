@@ -15,7 +15,7 @@ from backend.warehouse.ledger import EPSILON, Ledger
 from backend.warehouse.numbering import next_sscc
 from shared_models import commands as cmd
 from shared_models.enums import EdgeKind, EventType, LineRole, Tracking, UnitKind, UnitStatus
-from shared_models.gates import check_movable, check_release_for_use
+from shared_models.gates import Violation, as_attributes, check_movable, check_release_for_use
 from shared_models.gs1 import GS1Error, validate_sscc
 from shared_models.masterdata import Item, Location, Site
 from shared_models.trace import ContainerContent, Event, EventLine, Unit
@@ -33,11 +33,21 @@ def expiry_for(item: Item, produced_on: date | None, fallback: date) -> date | N
 
 
 class WarehouseService:
-    def __init__(self, session: Session, principal: Principal, *, today: date | None = None) -> None:
+    """`record_gate_violations`: for writes made offline, a violated gate does not refuse the physical fact;
+    it is recorded on the event and left in `violations` for the caller to raise with QA."""
+
+    def __init__(self, session: Session, principal: Principal, *, today: date | None = None,
+                 record_gate_violations: bool = False) -> None:
         self.session = session
         self.by = principal
         self.ledger = Ledger(session)
         self.today = today or date.today()
+        self.record_gate_violations = record_gate_violations
+        self.violations: list[Violation] = []
+
+    def _begin_command(self) -> None:
+        self.ledger.forget()
+        self.violations = []
 
     # -- receiving -------------------------------------------------------------------------------------------
     @atomic
@@ -88,7 +98,7 @@ class WarehouseService:
                                f"and receive it there.")
         self._gate(event_type, unit)
         event = self.ledger.open_event(c, event_type, site_id=source.site_id, by=self.by, location_id=target.id,
-                                       reference=reference)
+                                       reference=reference, attributes=as_attributes(self.violations))
         self._carry(event, unit, c.qty, source, target)
         self.session.commit()
         return event
@@ -112,7 +122,9 @@ class WarehouseService:
                 found = check_release_for_use(u.code, u.status, u.expires_on, self.today)
             else:
                 found = check_movable(u.code, u.status)
-            if found:
+            if found and self.record_gate_violations:
+                self.violations.extend(found)
+            elif found:
                 raise GateViolated(event_type.value, found)
 
     # -- shipping --------------------------------------------------------------------------------------------
@@ -129,7 +141,8 @@ class WarehouseService:
         for unit, _, _ in resolved:
             self._gate(EventType.SHIP, unit)
         event = self.ledger.open_event(c, EventType.SHIP, site_id=sites.pop(), by=self.by,
-                                       customer_id=customer.id, reference=c.reference)
+                                       customer_id=customer.id, reference=c.reference,
+                                       attributes=as_attributes(self.violations))
         touched: list[Unit] = []
         for unit, ln, source in resolved:
             self._carry(event, unit, ln.qty, source, None)
@@ -139,7 +152,8 @@ class WarehouseService:
         for unit in touched:
             if self.ledger.total_on_hand(unit.id) <= EPSILON:
                 unit.status = UnitStatus.SHIPPED
-                self.session.add(unit)
+            unit.version += 1  # a new version: its sync buckets (the customer's) are worked out again
+            self.session.add(unit)
         self.session.commit()
         return event
 

@@ -1,0 +1,195 @@
+"""Uploaded CRUD entries meet the domain: each op goes through the same services as the REST API.
+
+Conflict policy (ARCHITECTURE.md §4), one rule per kind of data:
+- events never conflict: a client-made UUID stores once; a second upload of it is a duplicate;
+- a gate violated offline (a pick of a lot put on hold meanwhile) is recorded as the physical fact it is,
+  flagged on the event and kept for QA, and answered `conflict`, never dropped;
+- stock is derived from events, so quantities are never overwritten: a count carries the book quantity the
+  handheld saw and the server adjusts against the book at count time;
+- master data is last-write-wins per field (only the fields sent are written) on a server version; a
+  write based on an older version is applied and answered `conflict` naming what it overwrote;
+- status changes follow the unit state machine; an illegal one is `rejected` with the reason.
+Each op commits on its own with its receipt, so a retried batch changes nothing already done.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from pydantic import BaseModel, ValidationError
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlmodel import Session
+
+from backend.auth.principal import Principal
+from backend.errors import DomainError
+from backend.masterdata.service import MasterDataService
+from backend.production.service import ProductionService
+from backend.warehouse.service import WarehouseService
+from backend.warehouse.status import StatusService
+from shared_models import commands as cmd
+from shared_models.enums import Role
+from sync.protocol import CrudEntry, CrudOp, Verdict, VerdictStatus
+from sync.server.tables import RejectedOp, UploadReceipt
+
+Service = WarehouseService | ProductionService | StatusService
+
+# kind → (command schema, service factory, method name)
+COMMANDS: dict[str, tuple[type[BaseModel], Callable[..., Service], str]] = {
+    "receive": (cmd.Receive, WarehouseService, "receive"),
+    "move": (cmd.Move, WarehouseService, "move"),
+    "pick": (cmd.Pick, WarehouseService, "pick"),
+    "ship": (cmd.Ship, WarehouseService, "ship"),
+    "count": (cmd.Count, WarehouseService, "count"),
+    "pack": (cmd.Pack, WarehouseService, "pack"),
+    "unpack": (cmd.Unpack, WarehouseService, "unpack"),
+    "report": (cmd.ReportProduction, ProductionService, "report"),
+    "status": (cmd.ChangeStatus, StatusService, "change"),
+}
+
+MASTER_DATA = {"item": "item", "supplier": "supplier", "customer": "customer", "location": "location",
+               "equipment": "equipment", "site": "site"}
+MASTER_DATA_KEY = {"item": "part_no"}  # the others are looked up by code
+
+
+class TemporaryFailure(Exception):
+    """The database is unreachable or busy: answer 5xx and let the client retry the batch."""
+
+
+class UploadApplier:
+    def __init__(self, engine: Engine, principal: Principal, client_id: str) -> None:
+        self.engine = engine
+        self.by = principal
+        self.client_id = client_id
+
+    def apply(self, batch: list[CrudEntry]) -> list[Verdict]:
+        return [self.apply_one(entry) for entry in batch]
+
+    def apply_one(self, entry: CrudEntry) -> Verdict:
+        try:
+            with Session(self.engine, expire_on_commit=False) as session:
+                stored = session.get(UploadReceipt, (self.client_id, entry.op_id))
+                if stored is not None:
+                    return Verdict(entry.op_id, VerdictStatus(stored.status), stored.code, stored.reason)
+                receipt = UploadReceipt(client_id=self.client_id, op_id=entry.op_id, status="applied")
+                session.add(receipt)
+                try:
+                    verdict = self._dispatch(session, entry)
+                except DomainError as exc:
+                    session.rollback()
+                    return self._refuse(entry, exc.code, exc.detail)
+                except ValidationError as exc:
+                    session.rollback()
+                    return self._refuse(entry, "invalid_command", _validation_summary(exc))
+                receipt = session.merge(receipt)
+                receipt.status, receipt.code, receipt.reason = verdict.status.value, verdict.code, verdict.reason
+                if verdict.status is VerdictStatus.CONFLICT:
+                    session.add(self._kept(entry, verdict))
+                session.commit()
+                return verdict
+        except (OperationalError, DBAPIError) as exc:
+            if isinstance(exc, DBAPIError) and not exc.connection_invalidated and not isinstance(exc, OperationalError):
+                raise
+            raise TemporaryFailure(str(exc.orig) if exc.orig else str(exc)) from exc
+
+    # -- dispatch ------------------------------------------------------------------------------------------------
+    def _dispatch(self, session: Session, entry: CrudEntry) -> Verdict:
+        if entry.type == "event_command":
+            return self._command(session, entry)
+        if entry.type in MASTER_DATA:
+            return self._master_data(session, entry)
+        raise _Refusal("unknown_type", f"Table '{entry.type}' does not take uploads.")
+
+    def _command(self, session: Session, entry: CrudEntry) -> Verdict:
+        if entry.op is not CrudOp.PUT:
+            raise _Refusal("events_are_immutable", f"Event {entry.id} is a recorded fact; {entry.op.value} is "
+                           "not possible. Record a correcting event instead.")
+        data = dict(entry.data)
+        kind = data.pop("kind", None)
+        if kind not in COMMANDS:
+            raise _Refusal("unknown_command", f"Unknown event kind {kind!r}; one of: {', '.join(sorted(COMMANDS))}.")
+        schema, factory, method = COMMANDS[kind]
+        command = schema.model_validate({**data, "id": entry.id})
+        service = factory(session, self.by, record_gate_violations=True) if factory is not StatusService \
+            else factory(session, self.by)
+        getattr(service, method)(command)
+        if service.ledger.replayed:
+            return Verdict(entry.op_id, VerdictStatus.DUPLICATE, "duplicate_event", f"Event {entry.id} was "
+                           "already recorded; nothing changed.")
+        violations = getattr(service, "violations", [])
+        if violations:
+            reasons = "; ".join(v.reason for v in violations)
+            return Verdict(entry.op_id, VerdictStatus.CONFLICT, "gate_violated_offline",
+                           f"Recorded as done, but {reasons}. QA has been told.")
+        return Verdict(entry.op_id, VerdictStatus.APPLIED)
+
+    def _master_data(self, session: Session, entry: CrudEntry) -> Verdict:
+        if self.by.role not in (Role.ADMIN, Role.QA_MANAGER):
+            raise _Refusal("forbidden", f"Role {self.by.role.value} may not change master data.")
+        if entry.op is CrudOp.DELETE:
+            raise _Refusal("master_data_not_deleted", f"{entry.type} rows are deactivated, not deleted.")
+        kind = MASTER_DATA[entry.type]
+        model = _MODELS[kind]
+        row = session.get(model, entry.id)
+        service = MasterDataService(session)
+        changes = {k: v for k, v in entry.data.items() if k not in ("id", "version", "updated_at")}
+        if row is None:
+            if entry.op is CrudOp.PATCH:
+                raise _Refusal("not_found", f"No {entry.type} with id {entry.id} to change.")
+            staged = getattr(service, f"stage_{kind}")(_CREATE_SCHEMAS[kind].model_validate(changes))
+            staged.id = entry.id  # the handheld made the id; its later PATCHes must find the row
+            session.flush()
+            return Verdict(entry.op_id, VerdictStatus.APPLIED)
+        base = entry.data.get("version")
+        key = getattr(row, MASTER_DATA_KEY.get(kind, "code"))
+        current = row.version
+        getattr(service, f"update_{kind}")(key, changes, None)
+        if isinstance(base, int) and base < current:
+            fields = ", ".join(sorted(changes))
+            return Verdict(entry.op_id, VerdictStatus.CONFLICT, "stale_version",
+                           f"Written over version {current} (the handheld had version {base}); the fields "
+                           f"sent win: {fields}.")
+        return Verdict(entry.op_id, VerdictStatus.APPLIED)
+
+    # -- refusals ------------------------------------------------------------------------------------------------
+    def _refuse(self, entry: CrudEntry, code: str, reason: str) -> Verdict:
+        verdict = Verdict(entry.op_id, VerdictStatus.REJECTED, code, reason)
+        with Session(self.engine) as session:
+            session.add(UploadReceipt(client_id=self.client_id, op_id=entry.op_id, status=verdict.status.value,
+                                      code=code, reason=reason))
+            session.add(self._kept(entry, verdict))
+            session.commit()
+        return verdict
+
+    def _kept(self, entry: CrudEntry, verdict: Verdict) -> RejectedOp:
+        return RejectedOp(client_id=self.client_id, op_id=entry.op_id, user_id=self.by.user_id,
+                          object_type=entry.type, object_id=entry.id, op=entry.op.value, data=entry.data,
+                          status=verdict.status.value, code=verdict.code, reason=verdict.reason)
+
+
+class _Refusal(DomainError):
+    def __init__(self, code: str, detail: str) -> None:
+        super().__init__(detail)
+        self.code = code  # type: ignore[misc]
+
+
+def _validation_summary(exc: ValidationError) -> str:
+    parts = []
+    for err in exc.errors()[:5]:
+        where = ".".join(str(x) for x in err["loc"]) or "command"
+        parts.append(f"{where}: {err['msg']}")
+    return "; ".join(parts)
+
+
+def _models() -> tuple[dict[str, type], dict[str, type[BaseModel]]]:
+    from backend.masterdata import schemas
+    from shared_models.masterdata import Customer, Equipment, Item, Location, Site, Supplier
+
+    models = {"item": Item, "supplier": Supplier, "customer": Customer, "location": Location,
+              "equipment": Equipment, "site": Site}
+    creates = {"item": schemas.ItemCreate, "supplier": schemas.SupplierCreate, "customer": schemas.CustomerCreate,
+               "location": schemas.LocationCreate, "equipment": schemas.EquipmentCreate, "site": schemas.SiteCreate}
+    return models, creates
+
+
+_MODELS, _CREATE_SCHEMAS = _models()

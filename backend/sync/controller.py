@@ -1,0 +1,141 @@
+"""Sync over HTTP: the PowerSync-compatible stream and write checkpoints, the upload batch, the token endpoint,
+and the QA view of uploads that were refused or resolved as conflicts."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import anyio
+import jwt
+from litestar import Controller, Request, Response, get, post
+from litestar.params import FromPath, FromQuery, JSONBody
+from litestar.response import Stream
+from pydantic import BaseModel, Field
+from sqlmodel import select
+
+from backend.auth.guards import allow
+from backend.auth.principal import Principal
+from backend.deps import Caller, Config, Db
+from backend.errors import InvalidInput, NotFound
+from backend.sync.apply import TemporaryFailure, UploadApplier
+from backend.sync.policy import buckets_of
+from shared_models.enums import Role
+from sync.protocol import CrudEntry, ProtocolError, encode_line, parse_stream_request
+from sync.server.compact import compact
+from sync.server.store import create_write_checkpoint
+from sync.server.stream import StreamOptions, SyncStream
+from sync.server.tables import RejectedOp
+
+
+class UploadRequest(BaseModel):
+    client_id: str = Field(min_length=1, max_length=64)
+    batch: list[dict[str, Any]] = Field(max_length=5000)
+
+
+class SyncIssue(BaseModel):
+    id: str
+    client_id: str
+    op_id: int
+    user_id: str | None
+    object_type: str
+    object_id: str
+    op: str
+    status: str
+    code: str
+    reason: str
+    data: dict[str, Any]
+    resolution: str
+
+
+def _token_exp(request: Request[Any, Any, Any]) -> float:
+    return float(jwt.decode(request.auth, options={"verify_signature": False})["exp"])
+
+
+class SyncController(Controller):
+    path = "/"
+    tags = ["sync"]
+
+    @post("/sync/stream", status_code=200)
+    async def stream(self, request: Request[Principal, Any, Any], principal: Caller) -> Stream:
+        try:
+            body = await request.json() if (await request.body()) else None
+            requested, client_id = parse_stream_request(body)
+        except (ProtocolError, ValueError) as exc:
+            raise InvalidInput(f"Sync request: {exc}") from exc
+        state = request.app.state
+        engine = state.engine
+
+        def buckets() -> list[str]:
+            from sqlmodel import Session
+
+            with Session(engine) as session:
+                return buckets_of(session, principal)
+
+        sync = SyncStream(engine, state.sync_hub, user_id=principal.user_id, client_id=client_id,
+                          buckets=buckets, requested=requested, expires_at=_token_exp(request),
+                          options=state.stream_options)
+
+        async def ndjson() -> Any:
+            async for line in sync.lines():
+                yield encode_line(line)
+
+        return Stream(ndjson(), media_type="application/x-ndjson")
+
+    @get("/write-checkpoint2.json")
+    async def write_checkpoint(self, request: Request[Principal, Any, Any], principal: Caller,
+                               client_id: FromQuery[str] = "") -> dict[str, Any]:
+        engine = request.app.state.engine
+
+        def make() -> int:
+            with engine.begin() as conn:
+                return create_write_checkpoint(conn, principal.user_id, client_id or "default")
+
+        return {"data": {"write_checkpoint": str(await anyio.to_thread.run_sync(make))}}
+
+    @post("/sync/upload", status_code=200, guards=[allow(Role.QA_MANAGER, Role.INSPECTOR, Role.PICKER,
+                                                         Role.ENGINEER)])
+    async def upload(self, data: JSONBody[UploadRequest], request: Request[Principal, Any, Any],
+                     principal: Caller) -> Response[dict[str, Any]]:
+        try:
+            batch = [CrudEntry.from_wire(raw, i) for i, raw in enumerate(data.batch)]
+        except ProtocolError as exc:
+            raise InvalidInput(f"Upload batch: {exc}") from exc
+        applier = UploadApplier(request.app.state.engine, principal, data.client_id)
+        try:
+            verdicts = await anyio.to_thread.run_sync(applier.apply, batch)
+        except TemporaryFailure as exc:
+            return Response({"code": "temporarily_unavailable", "detail": f"Try again shortly: {exc}"},
+                            status_code=503, headers={"Retry-After": "2"})
+        return Response({"verdicts": [v.to_wire() for v in verdicts]}, status_code=200)
+
+    @get("/api/auth/token", tags=["auth"])
+    async def token(self, request: Request[Principal, Any, Any], principal: Caller,
+                    settings: Config) -> dict[str, str]:
+        """Credentials for a PowerSync client: a fresh token and the endpoint that serves the stream."""
+        endpoint = settings.sync_endpoint or str(request.base_url).rstrip("/")
+        return {"token": request.app.state.tokens.issue(principal), "endpoint": endpoint}
+
+    @get("/api/sync/issues", guards=[allow(Role.QA_MANAGER)], sync_to_thread=True)
+    def issues(self, db: Db, resolution: str = "open") -> list[SyncIssue]:
+        rows = db.exec(select(RejectedOp).where(RejectedOp.resolution == resolution)
+                       .order_by(RejectedOp.received_at.desc()).limit(500))  # type: ignore[attr-defined]
+        return [SyncIssue(**r.model_dump()) for r in rows]
+
+    @post("/api/sync/issues/{issue_id:str}/acknowledge", guards=[allow(Role.QA_MANAGER)], status_code=200,
+          sync_to_thread=True)
+    def acknowledge(self, issue_id: FromPath[str], db: Db) -> SyncIssue:
+        row = db.get(RejectedOp, issue_id)
+        if row is None:
+            raise NotFound("sync issue", issue_id)
+        row.resolution = "acknowledged"
+        db.add(row)
+        db.commit()
+        return SyncIssue(**row.model_dump())
+
+    @post("/api/sync/compact", guards=[allow()], status_code=200, sync_to_thread=True)
+    def compact(self, request: Request[Any, Any, Any]) -> list[dict[str, Any]]:
+        with request.app.state.engine.begin() as conn:
+            return [{"bucket": r.bucket, "moved": r.moved, "folded": r.folded} for r in compact(conn)]
+
+
+__all__ = ["StreamOptions", "SyncController"]

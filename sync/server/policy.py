@@ -1,0 +1,18 @@
+"""What the backend tells the sync layer: which rows are synced, how they look, which buckets they are in."""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+from sqlalchemy import Connection
+
+
+class SyncPolicy(Protocol):
+    def object_type(self, obj: Any) -> str | None:
+        """The synced table name of an ORM object, or None when the object is not synced."""
+
+    def row_data(self, obj: Any) -> dict[str, Any]:
+        """The columns a client receives, JSON-ready."""
+
+    def buckets_for(self, conn: Connection, object_type: str, row: dict[str, Any]) -> set[str]:
+        """Every bucket the row belongs in now."""
