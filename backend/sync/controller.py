@@ -116,7 +116,7 @@ class SyncController(Controller):
         return {"token": request.app.state.tokens.issue(principal), "endpoint": endpoint}
 
     @get("/api/sync/issues", guards=[allow(Role.QA_MANAGER)], sync_to_thread=True)
-    def issues(self, db: Db, resolution: str = "open") -> list[SyncIssue]:
+    def issues(self, db: Db, resolution: FromQuery[str] = "open") -> list[SyncIssue]:
         rows = db.exec(select(RejectedOp).where(RejectedOp.resolution == resolution)
                        .order_by(RejectedOp.received_at.desc()).limit(500))  # type: ignore[attr-defined]
         return [SyncIssue(**r.model_dump()) for r in rows]

@@ -85,3 +85,16 @@ def tell_story(session: Session) -> Story:
     wh.ship(cmd.Ship(id=eid(), occurred_at=at(55), customer="CUST-1", reference="DN-2",
                      lines=[cmd.ShipLine(unit="MTR-01/M3", from_location="S1-A-02")]))
     return Story(carton=carton)
+
+
+def stock(session: Session, code: str) -> dict[str, float]:
+    """Location code → quantity on hand for a unit."""
+    from sqlmodel import select
+
+    from shared_models.masterdata import Location
+    from shared_models.trace import StockOnHand, Unit
+
+    rows = session.exec(select(StockOnHand).join(Unit, Unit.id == StockOnHand.unit_id)
+                        .where(Unit.code == code, StockOnHand.qty > 0)).all()
+    names = {loc.id: loc.code for loc in session.exec(select(Location)).all()}
+    return {names[r.location_id]: r.qty for r in rows}

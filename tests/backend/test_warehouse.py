@@ -20,22 +20,13 @@ from backend.warehouse.errors import (
 )
 from shared_models import commands as cmd
 from shared_models.enums import UnitStatus
-from shared_models.trace import ContainerContent, Event, EventLine, StockOnHand, Unit
-from tests.backend.story import receive, release, warehouse
+from shared_models.trace import ContainerContent, Event, EventLine, Unit
+from tests.backend.story import receive, release, stock, warehouse
 from tests.factories import Plant, at, eid
 
 
 def unit(session: Session, code: str) -> Unit:
     return session.exec(select(Unit).where(Unit.code == code)).one()
-
-
-def stock(session: Session, code: str) -> dict[str, float]:
-    rows = session.exec(select(StockOnHand).join(Unit, Unit.id == StockOnHand.unit_id)
-                        .where(Unit.code == code, StockOnHand.qty > 0)).all()
-    from shared_models.masterdata import Location
-
-    names = {loc.id: loc.code for loc in session.exec(select(Location)).all()}
-    return {names[r.location_id]: r.qty for r in rows}
 
 
 def counts(session: Session) -> tuple[int, int, int]:
