@@ -13,6 +13,7 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.spec import Components, SecurityScheme
 from sqlalchemy.engine import Engine
 
+from backend import hooks
 from backend.auth.controller import AuthController, jwks
 from backend.auth.keys import KeyRing
 from backend.auth.middleware import BearerAuthMiddleware
@@ -40,6 +41,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None,
                stream_options: StreamOptions | None = None) -> Litestar:
     settings = settings or Settings.from_env()
     RECORDER.install()
+    hooks.install()
     engine = engine or make_engine(settings.url)
     tokens = TokenIssuer(KeyRing(settings.data_dir / "keys"), audience=settings.token_audience,
                          ttl_s=settings.token_ttl_s)

@@ -30,9 +30,11 @@ DatabaseUrl = Annotated[str | None, typer.Option("--database-url", envvar="LOTLI
 
 
 def _settings(data_dir: Path | None, database_url: str | None) -> Settings:
+    from backend import hooks
     from backend.sync import RECORDER
 
     RECORDER.install()  # writes made from the CLI reach handhelds like any other
+    hooks.install()
     return Settings.from_env(data_dir=data_dir, database_url=database_url)
 
 

@@ -73,6 +73,8 @@ class EventType(StrEnum):
     UNPACK = "unpack"
     COUNT = "count"
     DISPOSITION = "disposition"  # a status change: hold, release, block, recall, scrap
+    VERIFY = "verify"            # a code checked in the field (anti-counterfeit / anti-diversion)
+    RETURN = "return"            # goods coming back: recall returns, returns to a supplier
 
 
 # CBV 2.0 business steps, so EPCIS export needs no second table.
@@ -87,6 +89,8 @@ BUSINESS_STEP: dict[EventType, str] = {
     EventType.UNPACK: "unpacking",
     EventType.COUNT: "cycle_counting",
     EventType.DISPOSITION: "holding",
+    EventType.VERIFY: "inspecting",
+    EventType.RETURN: "receiving",
 }
 
 
@@ -117,3 +121,29 @@ class StatusAction(StrEnum):
     BLOCK = "block"
     RECALL = "recall"
     SCRAP = "scrap"
+
+
+class InspectionStage(StrEnum):
+    IQC = "iqc"    # 来料检验
+    IPQC = "ipqc"  # 过程检验
+    OQC = "oqc"    # 出货检验
+    FQC = "fqc"    # 成品检验
+
+
+class WarningState(StrEnum):
+    OPEN = "open"
+    ACKNOWLEDGED = "acknowledged"
+    CLOSED = "closed"
+
+
+class RecallState(StrEnum):
+    OPEN = "open"              # scope drafted
+    BLOCKING = "blocking"      # stock in scope set to recalled
+    NOTIFYING = "notifying"    # customers being told
+    TRACKING = "tracking"      # returns coming back
+    CLOSED = "closed"
+
+
+class WorkOrderKind(StrEnum):
+    PRODUCTION = "production"
+    REWORK = "rework"

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import JSON, Column, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from shared_models.enums import EdgeKind, EventType, LineRole, UnitKind, UnitStatus, WorkOrderStatus
+from shared_models.enums import EdgeKind, EventType, LineRole, UnitKind, UnitStatus, WorkOrderKind, WorkOrderStatus
 from shared_models.types import UTCDateTime, enum_type, new_id, utcnow
 
 
@@ -126,4 +126,7 @@ class WorkOrder(SQLModel, table=True):
     bom_id: str | None = Field(default=None, foreign_key="bom.id")
     qty_planned: float
     status: WorkOrderStatus = Field(default=WorkOrderStatus.OPEN, sa_type=enum_type(WorkOrderStatus))
+    kind: WorkOrderKind = Field(default=WorkOrderKind.PRODUCTION, sa_type=enum_type(WorkOrderKind))
+    route_id: str | None = Field(default=None, foreign_key="route.id")
+    source: str = Field(default="", max_length=64)  # what it is for: e.g. the nonconformance a rework answers
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

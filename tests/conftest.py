@@ -14,6 +14,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 import sync.server.tables  # noqa: F401 - part of the metadata truncated between tests
+from backend import hooks
 from backend.app import create_app
 from backend.config import Settings
 from backend.db import make_engine
@@ -23,6 +24,7 @@ from shared_models.tables import metadata
 from tests.factories import Plant, build_plant
 
 RECORDER.install()  # as the app and the CLI do: every committed change to a synced row gets its ops
+hooks.install()
 
 POSTGRES_URL = os.environ.get("LOTLINE_TEST_POSTGRES_URL", "")
 DATABASES = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]

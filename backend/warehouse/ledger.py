@@ -15,6 +15,7 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from backend.auth.principal import Principal
+from backend.hooks import note_event
 from backend.warehouse.errors import EventIdReused, InsufficientStock
 from shared_models.enums import BUSINESS_STEP, EdgeKind, EventType, LineRole
 from shared_models.masterdata import Location
@@ -66,6 +67,7 @@ class Ledger:
             attributes={**(attributes or {}), "fingerprint": fingerprint(command)}, **fields,
         )
         self.session.add(event)
+        note_event(self.session, event.id)
         return event
 
     def on_hand(self, unit_id: str, location_id: str) -> float:
