@@ -22,6 +22,7 @@ GS1_SYMBOLOGY_IDS = {
     "]C1": "GS1-128",
     "]d2": "GS1 DataMatrix",
     "]d5": "GS1 DataMatrix",  # with ECI
+    "]d8": "GS1 DataMatrix",  # rectangular (DMRE), as zxing-cpp reports it
     "]Q3": "GS1 QR Code",
     "]Q4": "GS1 QR Code",  # with ECI
     "]e0": "GS1 DataBar",

@@ -1,0 +1,136 @@
+"""zxing-cpp decoding: one cheap attempt, then a bounded ladder of retries, each recorded; pyzbar last if present."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import numpy as np
+import zxingcpp
+
+from . import zbar
+from .preprocess import enhance_contrast, invert
+from .result import Symbol
+
+#: The symbologies Lotline prints and receives (GS1-128 is Code 128 with FNC1).
+FORMATS: tuple[str, ...] = (
+    "EAN13", "EAN8", "UPCA", "UPCE", "Code128", "QRCode", "MicroQRCode", "DataMatrix", "PDF417",
+)  # fmt: skip
+#: Retries in order after the cheap "plain" attempt.
+ATTEMPTS: tuple[str, ...] = ("plain", "rotated", "inverted", "contrast")
+# Without try_rotate zxing misses row-scanned symbols beyond ~30° and DataMatrix beyond ~30°; QR and Micro QR
+# are found at any angle by the plain pass, so the rotated retry leaves them out.
+_TURN_SENSITIVE = frozenset({"EAN13", "EAN8", "UPCA", "UPCE", "Code128", "PDF417", "DataMatrix"})
+_PLAIN = zxingcpp.TextMode.Plain  # bytes as sent: FNC1 separators come back as ASCII 29, no brackets
+
+
+@dataclass(frozen=True, slots=True)
+class AttemptRecord:
+    name: str
+    ms: float
+    found: int
+
+
+@dataclass(frozen=True, slots=True)
+class Decoding:
+    """Symbols found (empty on a miss) and every attempt made, in order."""
+
+    symbols: tuple[Symbol, ...]
+    attempts: tuple[AttemptRecord, ...]
+
+    @property
+    def attempt(self) -> str | None:
+        """The attempt that found the symbols, None on a miss."""
+        return self.attempts[-1].name if self.symbols else None
+
+
+def _formats(names: Iterable[str]) -> zxingcpp.BarcodeFormats:
+    return zxingcpp.BarcodeFormats(tuple(zxingcpp.BarcodeFormat[n] for n in names))
+
+
+class Decoder:
+    """Reads barcodes from a grayscale uint8 image.
+
+    ``attempts``: which of ATTEMPTS to run, in the order given. ``zbar_fallback``: None uses pyzbar after
+    zxing misses when its library is installed, True requires it (RuntimeError if absent), False never.
+    """
+
+    def __init__(
+        self, formats: Iterable[str] = FORMATS, attempts: Iterable[str] = ATTEMPTS, *, zbar_fallback: bool | None = None
+    ) -> None:
+        self.formats = tuple(formats)
+        unknown = [f for f in self.formats if f not in FORMATS]
+        if unknown or not self.formats:
+            raise ValueError(f"unsupported barcode formats {unknown or '(none)'}; choose from {FORMATS}")
+        self.attempts = tuple(attempts)
+        bad = [a for a in self.attempts if a not in ATTEMPTS]
+        if bad:
+            raise ValueError(f"unknown decode attempts {bad}; choose from {ATTEMPTS}")
+        self._all = _formats(self.formats)
+        turnable = [f for f in self.formats if f in _TURN_SENSITIVE]
+        self._turnable = _formats(turnable) if turnable else None
+        self._upca = "UPCA" in self.formats
+        use_zbar = zbar.available() if zbar_fallback is None else zbar_fallback
+        if use_zbar and not zbar.available():
+            raise RuntimeError(zbar.UNAVAILABLE_REASON)
+        reader = zbar.ZbarReader(self.formats) if use_zbar else None
+        self._zbar = reader if reader is not None and reader.useful else None
+
+    @property
+    def uses_zbar(self) -> bool:
+        return self._zbar is not None
+
+    def read_plain(self, gray: np.ndarray) -> list[zxingcpp.Barcode]:
+        """The fast path: upright, dark-on-light, at the given resolution (zxing may still try downscaled)."""
+        return zxingcpp.read_barcodes(gray, formats=self._all, try_rotate=False, try_invert=False, text_mode=_PLAIN)
+
+    def decode(self, gray: np.ndarray) -> Decoding:
+        """Try each attempt until one finds a symbol; a blank frame costs every attempt and returns no symbols."""
+        records: list[AttemptRecord] = []
+        for name in self.attempts:
+            start = time.perf_counter()
+            found = self._run(name, gray)
+            if found is None:  # attempt does not apply to these formats
+                continue
+            records.append(AttemptRecord(name, (time.perf_counter() - start) * 1000, len(found)))
+            if found:
+                return Decoding(tuple(found), tuple(records))
+        if self._zbar is not None:
+            start = time.perf_counter()
+            found = self._zbar.read(gray)
+            records.append(AttemptRecord("zbar", (time.perf_counter() - start) * 1000, len(found)))
+            return Decoding(tuple(found), tuple(records))
+        return Decoding((), tuple(records))
+
+    def _run(self, name: str, gray: np.ndarray) -> list[Symbol] | None:
+        if name == "plain":
+            return self._symbols(self.read_plain(gray), name)
+        if name == "rotated":
+            if self._turnable is None:
+                return None
+            hits = zxingcpp.read_barcodes(
+                gray, formats=self._turnable, try_rotate=True, try_invert=False, text_mode=_PLAIN
+            )
+            return self._symbols(hits, name)
+        if name == "inverted":
+            hits = zxingcpp.read_barcodes(
+                invert(gray), formats=self._all, try_rotate=True, try_invert=False, text_mode=_PLAIN
+            )
+            return self._symbols(hits, name)
+        # "contrast": the widest net, on a locally stretched image
+        hits = zxingcpp.read_barcodes(
+            enhance_contrast(gray), formats=self._all, try_rotate=True, try_invert=True, text_mode=_PLAIN
+        )
+        return self._symbols(hits, name)
+
+    def _symbols(self, hits: list[zxingcpp.Barcode], attempt: str) -> list[Symbol]:
+        return [self._symbol(b, attempt) for b in hits]
+
+    def _symbol(self, b: zxingcpp.Barcode, attempt: str) -> Symbol:
+        fmt = b.format.name
+        if fmt == "EAN13" and self._upca and b.text.startswith("0"):
+            fmt = "UPCA"  # identical bars: zxing names the symbol EAN-13 when both are enabled
+        p = b.position
+        corners = tuple((pt.x, pt.y) for pt in (p.top_left, p.top_right, p.bottom_right, p.bottom_left))
+        return Symbol(b.text, fmt, b.symbology_identifier or None, b.content_type.name, attempt, corners)

@@ -1,0 +1,111 @@
+"""Camera frame or typed text -> ScanResult: preprocess, decode, GS1 parse, debounce."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections.abc import Callable
+from typing import Any
+
+from .debounce import DEFAULT_WINDOW_MS, Debouncer
+from .decode import Decoder, Decoding
+from .interpret import interpret, split_aim
+from .preprocess import DEFAULT_MAX_SIDE, prepare
+from .result import ScanError, ScanResult, Symbol
+
+
+class ScanPipeline:
+    """The handheld's scanner: one instance per scan screen.
+
+    Frames are JPEG/PNG bytes (flet-camera's ``take_picture()``), numpy gray/BGR arrays or PIL images.
+    ``debounce_ms=0`` turns debouncing off. ``today`` pins the GS1 century rule (tests); ``clock`` is the
+    debouncer's seconds clock. ``last_decoding`` keeps the attempts of the latest frame, hit or miss.
+    """
+
+    def __init__(
+        self,
+        decoder: Decoder | None = None,
+        *,
+        max_side: int | None = DEFAULT_MAX_SIDE,
+        debounce_ms: float = DEFAULT_WINDOW_MS,
+        clock: Callable[[], float] = time.monotonic,
+        today: dt.date | None = None,
+    ) -> None:
+        self.decoder = decoder or Decoder()
+        self.max_side = max_side
+        self.debouncer = Debouncer(debounce_ms, clock=clock)
+        self.today = today
+        self.last_decoding: Decoding | None = None
+
+    def read(self, frame: Any) -> list[ScanResult]:
+        """Every code in the frame, not debounced; [] when there is none. Raises ScanError for a non-image."""
+        start = time.perf_counter()
+        prepared = prepare(frame, self.max_side)
+        decoding = self.decoder.decode(prepared.gray)
+        self.last_decoding = decoding
+        if not decoding.symbols:
+            return []
+        ms = (time.perf_counter() - start) * 1000
+        return [self._from_symbol(s, ms, prepared.scale) for s in decoding.symbols]
+
+    def scan(self, frame: Any) -> ScanResult | None:
+        """The first code in the frame, unless it repeats the last reported one within the debounce window."""
+        return self._debounced(frame, extend=False)
+
+    def feed(self, frame: Any) -> ScanResult | None:
+        """Continuous mode: a result only when a new code appears.
+
+        A code that stays in view is reported once; it counts as new again after it has been out of sight
+        for the debounce window, or at once after a different code was reported.
+        """
+        return self._debounced(frame, extend=True)
+
+    def scan_text(self, text: str, source: str = "wedge") -> ScanResult:
+        """A code typed by a wedge scanner or a person; never debounced. An AIM prefix (]d2...) is honoured.
+
+        Raises ScanError for an unknown source or text that is empty once CR/LF are stripped.
+        """
+        if source not in ("wedge", "manual"):
+            raise ScanError(f"scan_text() takes source 'wedge' or 'manual', not {source!r}; frames go to scan()")
+        cleaned = text.strip("\r\n")
+        if source == "manual":
+            cleaned = cleaned.strip()
+        if not cleaned:
+            raise ScanError("nothing was scanned or typed (empty text)")
+        aim, body = split_aim(cleaned)
+        reading = interpret(body, symbology_id=aim, today=self.today)
+        return ScanResult(
+            text=body,
+            source=source,  # type: ignore[arg-type]  # checked above
+            symbology_id=aim,
+            content_type="GS1" if reading.gs1 is not None or reading.error else "Text",
+            gs1=reading.gs1,
+            gs1_error=reading.error,
+            gs1_error_code=reading.error_code,
+        )
+
+    def _debounced(self, frame: Any, *, extend: bool) -> ScanResult | None:
+        results = self.read(frame)
+        if not results:
+            return None
+        first = results[0]
+        return first if self.debouncer.accept(first.text, source="camera", extend=extend) else None
+
+    def _from_symbol(self, sym: Symbol, ms: float, scale: float) -> ScanResult:
+        reading = interpret(sym.text, symbology_id=sym.symbology_id, fmt=sym.format, today=self.today)
+        corners = sym.corners
+        if corners is not None and scale != 1.0:
+            corners = tuple((round(x / scale), round(y / scale)) for x, y in corners)
+        return ScanResult(
+            text=sym.text,
+            source="camera",
+            format=sym.format,
+            symbology_id=sym.symbology_id,
+            content_type=sym.content_type,
+            gs1=reading.gs1,
+            gs1_error=reading.error,
+            gs1_error_code=reading.error_code,
+            attempt=sym.attempt,
+            decode_ms=ms,
+            corners=corners,
+        )
