@@ -19,8 +19,9 @@ branch_labels = None
 depends_on = None
 
 # The synced tables (backend/sync/policy.py SYNCED), frozen here as migrations must not follow later code.
-PUBLISHED = ("container_content", "customer", "equipment", "event", "item", "location", "site", "stock_on_hand",
-             "supplier", "unit")
+# event_line is published too: the PowerSync Service's distributor stream finds shipments through it.
+PUBLISHED = ("container_content", "customer", "equipment", "event", "event_line", "item", "location", "site",
+             "stock_on_hand", "supplier", "unit")
 
 
 def publication_name() -> str:
