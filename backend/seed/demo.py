@@ -18,6 +18,7 @@ from sqlmodel import Session, select
 from backend.auth.passwords import hash_password
 from backend.auth.principal import SYSTEM
 from backend.production.service import ProductionService
+from backend.quality.plans import load_demo_plans
 from backend.warehouse.service import WarehouseService
 from shared_models import commands as cmd
 from shared_models.enums import BomStatus, LocationKind, PartnerKind, Role, Tracking
@@ -47,7 +48,10 @@ def seed_demo(session: Session, path: Path = PLANT_FILE,
     _users(session, plant)
     say("history")
     events = _history(session)
-    return {"events": events}
+    say("inspection plans and incoming inspections")
+    load_demo_plans(session)
+    inspections = _incoming_inspections(session)
+    return {"events": events, "inspections": inspections}
 
 
 def _master_data(session: Session, plant: dict[str, Any]) -> None:
@@ -176,4 +180,30 @@ def _history(session: Session) -> int:
                               cmd.CountLine(unit="RM-PC-01/PC2610-B", counted_qty=465, book_qty_seen=465)]))
     wh.receive(cmd.Receive(**t.next(), supplier="SUP-LBL", item="PK-LBL-01", lot_no="LBL2611-07",
                            supplier_lot="KS-0711", qty=40, location="SZ-IQC", reference="ASN-KS-0711"))
+    _CLOCK.update(n=t.n, now=t.now)
     return t.n
+
+
+_CLOCK: dict[str, Any] = {}
+
+
+def _incoming_inspections(session: Session) -> int:
+    """Since IQC plans exist, new resin lots wait in quarantine: one passes its IQC and is released, one fails
+    (melt flow out of limits on 3 of 50 samples) and opens a nonconformance."""
+    from backend.auth.service import principal_of
+    from backend.quality.service import InspectionService
+    from shared_models.quality.commands import RecordInspection
+
+    t = _Clock()
+    t.n, t.now = _CLOCK.get("n", 10_000), _CLOCK.get("now", START) + timedelta(days=1)
+    wh = WarehouseService(session, SYSTEM, today=t.now.date())
+    inspector = principal_of(session.exec(select(User).where(User.username == "inspector")).one())
+    for lot, supplier_lot, bad in (("PC2611-C", "NB-88402", 0), ("PC2611-D", "NB-88455", 3)):
+        wh.receive(cmd.Receive(**t.next(), supplier="SUP-NBP", item="RM-PC-01", lot_no=lot, supplier_lot=supplier_lot,
+                               qty=500, location="SZ-IQC", produced_on=(t.now - timedelta(days=12)).date(),
+                               reference=f"ASN-{supplier_lot}"))
+        answers = [{"MFI": 13.4 if n < bad else round(9.6 + (n % 7) * 0.1, 1), "MOISTURE": 0.012,
+                    "PELLETS": "clean", "PACKAGING": True} for n in range(50)]  # lot 500, level II → n=50
+        InspectionService(session, inspector).record(RecordInspection(
+            **t.next(20), unit=f"RM-PC-01/{lot}", stage="iqc", answers=answers, note="demo IQC"))
+    return 2

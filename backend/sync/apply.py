@@ -25,10 +25,12 @@ from backend.auth.principal import Principal
 from backend.errors import DomainError
 from backend.masterdata.service import MasterDataService
 from backend.production.service import ProductionService
+from backend.quality.service import InspectionService
 from backend.warehouse.service import WarehouseService
 from backend.warehouse.status import StatusService
 from shared_models import commands as cmd
 from shared_models.enums import Role
+from shared_models.quality.commands import RecordInspection
 from sync.protocol import CrudEntry, CrudOp, Verdict, VerdictStatus
 from sync.server.tables import RejectedOp, UploadReceipt
 
@@ -45,6 +47,7 @@ COMMANDS: dict[str, tuple[type[BaseModel], Callable[..., Service], str]] = {
     "unpack": (cmd.Unpack, WarehouseService, "unpack"),
     "report": (cmd.ReportProduction, ProductionService, "report"),
     "status": (cmd.ChangeStatus, StatusService, "change"),
+    "inspect": (RecordInspection, InspectionService, "record"),
 }
 
 MASTER_DATA = {"item": "item", "supplier": "supplier", "customer": "customer", "location": "location",

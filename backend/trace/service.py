@@ -26,13 +26,27 @@ ORDER BY w.depth, u.code
 LIMIT :limit
 """
 
-EDGE_SQL = """
+# Edges between walked units, found from the side the walk came from: a backward walk looks up each unit's
+# parents (few), never its children (a raw lot has thousands). CROSS JOIN fixes that order on SQLite;
+# PostgreSQL plans it freely.
+EDGE_SQL = {
+    Direction.BACKWARD: """
 SELECT e.parent_id, e.child_id, e.qty, e.kind, e.event_id, ev.type, ev.occurred_at
-FROM genealogy_edge e
-JOIN {walk} a ON a.unit_id = e.parent_id JOIN {walk} b ON b.unit_id = e.child_id
+FROM {walk} b CROSS JOIN genealogy_edge e
+JOIN {walk} a ON a.unit_id = e.parent_id
 JOIN event ev ON ev.id = e.event_id
+WHERE e.child_id = b.unit_id
 ORDER BY ev.occurred_at, e.parent_id, e.child_id
-"""
+""",
+    Direction.FORWARD: """
+SELECT e.parent_id, e.child_id, e.qty, e.kind, e.event_id, ev.type, ev.occurred_at
+FROM {walk} a CROSS JOIN genealogy_edge e
+JOIN {walk} b ON b.unit_id = e.child_id
+JOIN event ev ON ev.id = e.event_id
+WHERE e.parent_id = a.unit_id
+ORDER BY ev.occurred_at, e.parent_id, e.child_id
+""",
+}
 
 SHIPMENT_SQL = """
 SELECT ev.id, ev.reference, ev.occurred_at, c.code, c.name, c.kind,
@@ -86,7 +100,7 @@ def trace(session: Session, principal: Principal, code: str, direction: Directio
         kept = {n.id for n in nodes}
         edges = [TraceEdge(parent_id=r[0], child_id=r[1], qty=float(r[2]), kind=r[3], event_id=r[4],
                            event_type=r[5], occurred_at=aware(session, r[6]))
-                 for r in session.execute(text(EDGE_SQL.format(walk=walk)))
+                 for r in session.execute(text(EDGE_SQL[direction].format(walk=walk)))
                  if r[0] in kept and r[1] in kept]
         shipments: list[Shipment] = []
         customers: list[CustomerReached] = []

@@ -1,0 +1,139 @@
+"""Recall cases over HTTP: open, block, notify (JSON, CSV, PDF), scan returns, close."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+from uuid import UUID, uuid4
+
+from litestar import Controller, Response, get, post
+from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
+from pydantic import BaseModel, ConfigDict, Field
+
+from backend.auth.guards import allow
+from backend.deps import Caller, Config, Db
+from backend.recall.cases import (
+    BlockResult,
+    NoticeCustomer,
+    RecallCaseDetail,
+    RecallCasePublic,
+    RecallService,
+    RecallUnitPublic,
+    ReturnResult,
+    public,
+)
+from shared_models.commands import AwareDatetime
+from shared_models.enums import RecallState, Role
+from shared_models.types import utcnow
+
+QA = allow(Role.QA_MANAGER)
+
+
+class SupplierLotRef(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    supplier: str = Field(min_length=1, max_length=32)
+    lot: str = Field(min_length=1, max_length=64)
+
+
+class Window(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    from_at: AwareDatetime
+    to_at: AwareDatetime
+
+
+class RecallCaseCreate(BaseModel):
+    """One origin: `codes`, `supplier_lot`, or `line` (a location or equipment code) with `window`."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    title: str = Field(min_length=1, max_length=200)
+    reason: str = Field(min_length=1, max_length=2000)
+    codes: list[str] | None = Field(default=None, max_length=1000)
+    supplier_lot: SupplierLotRef | None = None
+    line: str | None = Field(default=None, max_length=64)
+    window: Window | None = None
+
+
+class ReturnCreate(BaseModel):
+    """`id` and `occurred_at` come from the scanning device, so a retried scan stores once."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    id: UUID = Field(default_factory=uuid4)
+    occurred_at: AwareDatetime = Field(default_factory=utcnow)
+    scanned_code: str = Field(min_length=1, max_length=400)
+    location: str = Field(min_length=1, max_length=64)
+    qty: float | None = Field(default=None, gt=0, allow_inf_nan=False)
+    customer: str | None = Field(default=None, max_length=32)
+
+
+class RecallClose(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    note: str = Field(default="", max_length=1000)
+
+
+def _service(db: Db, principal: Caller, settings: Config) -> RecallService:
+    return RecallService(db, principal, max_depth=settings.trace_max_depth)
+
+
+def _download(content: bytes, media_type: str, filename: str) -> Response[bytes]:
+    return Response(content, media_type=media_type,
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+class RecallCaseController(Controller):
+    path = "/api/recall/cases"
+    tags = ["recall"]
+
+    @post("/", guards=[QA], sync_to_thread=True)
+    def open_case(self, data: JSONBody[RecallCaseCreate], db: Db, principal: Caller,
+                  settings: Config) -> RecallCaseDetail:
+        service = _service(db, principal, settings)
+        window: tuple[datetime, datetime] | None = (data.window.from_at, data.window.to_at) if data.window else None
+        case = service.open_case(data.title, data.reason, codes=data.codes,
+                                 supplier_lot=(data.supplier_lot.supplier, data.supplier_lot.lot)
+                                 if data.supplier_lot else None, line=data.line, window=window)
+        return service.detail(case.code)
+
+    @get("/", guards=[QA], sync_to_thread=True)
+    def list_cases(self, db: Db, principal: Caller, settings: Config,
+                   in_state: Annotated[RecallState | None, QueryParameter(name="state")] = None,
+                   ) -> list[RecallCasePublic]:
+        return _service(db, principal, settings).list_cases(in_state)
+
+    @get("/{code:str}", guards=[QA], sync_to_thread=True)
+    def get_case(self, code: FromPath[str], db: Db, principal: Caller, settings: Config) -> RecallCaseDetail:
+        return _service(db, principal, settings).detail(code)
+
+    @get("/{code:str}/units", guards=[QA], sync_to_thread=True)
+    def units(self, code: FromPath[str], db: Db, principal: Caller, settings: Config,
+              kind: FromQuery[str | None] = None) -> list[RecallUnitPublic]:
+        return _service(db, principal, settings).units(code, kind)
+
+    @post("/{code:str}/block", status_code=200, guards=[QA], sync_to_thread=True)
+    def block(self, code: FromPath[str], db: Db, principal: Caller, settings: Config) -> BlockResult:
+        return _service(db, principal, settings).block(code)
+
+    @get("/{code:str}/notifications", guards=[QA], sync_to_thread=True)
+    def notifications(self, code: FromPath[str], db: Db, principal: Caller, settings: Config) -> list[NoticeCustomer]:
+        return _service(db, principal, settings).notification_list(code)
+
+    @get("/{code:str}/notifications.csv", guards=[QA], sync_to_thread=True)
+    def notifications_csv(self, code: FromPath[str], db: Db, principal: Caller, settings: Config) -> Response[bytes]:
+        content = _service(db, principal, settings).export_csv(code)
+        return _download(content, "text/csv; charset=utf-8", f"{code}-notifications.csv")
+
+    @get("/{code:str}/notifications.pdf", guards=[QA], sync_to_thread=True)
+    def notifications_pdf(self, code: FromPath[str], db: Db, principal: Caller, settings: Config) -> Response[bytes]:
+        content = _service(db, principal, settings).export_pdf(code)
+        return _download(content, "application/pdf", f"{code}-notifications.pdf")
+
+    @post("/{code:str}/returns", guards=[allow(Role.QA_MANAGER, Role.PICKER)], sync_to_thread=True)
+    def record_return(self, code: FromPath[str], data: JSONBody[ReturnCreate], db: Db, principal: Caller,
+                      settings: Config) -> ReturnResult:
+        return _service(db, principal, settings).record_return(
+            code, data.scanned_code, location=data.location, qty=data.qty, customer=data.customer,
+            event_id=data.id, occurred_at=data.occurred_at)
+
+    @post("/{code:str}/close", status_code=200, guards=[QA], sync_to_thread=True)
+    def close(self, code: FromPath[str], data: JSONBody[RecallClose], db: Db, principal: Caller,
+              settings: Config) -> RecallCasePublic:
+        return public(_service(db, principal, settings).close(code, data.note))
