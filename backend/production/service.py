@@ -9,6 +9,7 @@ from sqlmodel import Session, select
 from backend.auth.principal import Principal
 from backend.db import atomic
 from backend.errors import Conflict, InvalidInput, NotFound
+from backend.gates import GateService
 from backend.trace.lookup import item_by_ref, location_by_code, site_by_code, unit_by_code
 from backend.trace.walk import reaches
 from backend.warehouse.errors import GateViolated, GenealogyCycle, UnitExists, WrongTracking
@@ -16,7 +17,7 @@ from backend.warehouse.ledger import EPSILON, Ledger
 from backend.warehouse.service import expiry_for, unit_code
 from shared_models import commands as cmd
 from shared_models.enums import BomStatus, EventType, LineRole, Tracking, UnitKind, UnitStatus, WorkOrderStatus
-from shared_models.gates import Violation, as_attributes, check_release_for_use
+from shared_models.gates import Violation, as_attributes
 from shared_models.masterdata import Bom, BomLine, Item
 from shared_models.trace import Event, Unit, WorkOrder
 
@@ -32,6 +33,7 @@ class ProductionService:
         self.today = today or date.today()
         self.record_gate_violations = record_gate_violations
         self.violations: list[Violation] = []
+        self.gates = GateService(session, today=self.today)
 
     def _begin_command(self) -> None:
         self.ledger.forget()
@@ -82,7 +84,7 @@ class ProductionService:
             if allowed is not None and unit.item_id not in allowed:
                 raise InvalidInput(f"{unit.code} is not a component in the BOM of work order {order.code}.",
                                    unit=unit.code)
-            if found := check_release_for_use(unit.code, unit.status, unit.expires_on, self.today):
+            if found := self.gates.check("consume", unit):
                 if not self.record_gate_violations:
                     raise GateViolated("consume", found)
                 self.violations.extend(found)

@@ -24,17 +24,19 @@ from sqlmodel import Session
 from backend.auth.principal import Principal
 from backend.errors import DomainError
 from backend.masterdata.service import MasterDataService
+from backend.production.operations import OperationService
 from backend.production.service import ProductionService
 from backend.quality.service import InspectionService
 from backend.warehouse.service import WarehouseService
 from backend.warehouse.status import StatusService
 from shared_models import commands as cmd
 from shared_models.enums import Role
+from shared_models.production_commands import ReportOperation
 from shared_models.quality.commands import RecordInspection
 from sync.protocol import CrudEntry, CrudOp, Verdict, VerdictStatus
 from sync.server.tables import RejectedOp, UploadReceipt
 
-Service = WarehouseService | ProductionService | StatusService
+Service = WarehouseService | ProductionService | StatusService | InspectionService | OperationService
 
 # kind → (command schema, service factory, method name)
 COMMANDS: dict[str, tuple[type[BaseModel], Callable[..., Service], str]] = {
@@ -48,6 +50,7 @@ COMMANDS: dict[str, tuple[type[BaseModel], Callable[..., Service], str]] = {
     "report": (cmd.ReportProduction, ProductionService, "report"),
     "status": (cmd.ChangeStatus, StatusService, "change"),
     "inspect": (RecordInspection, InspectionService, "record"),
+    "operation_report": (ReportOperation, OperationService, "report_operation"),
 }
 
 MASTER_DATA = {"item": "item", "supplier": "supplier", "customer": "customer", "location": "location",

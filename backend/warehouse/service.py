@@ -9,13 +9,14 @@ from sqlmodel import Session, select
 
 from backend.auth.principal import Principal
 from backend.db import atomic
+from backend.gates import GateService
 from backend.trace.lookup import customer_by_code, item_by_ref, location_by_code, supplier_by_code, unit_by_code
 from backend.warehouse.errors import GateViolated, SiteMismatch, UnitExists, WrongTracking
 from backend.warehouse.ledger import EPSILON, Ledger
 from backend.warehouse.numbering import next_sscc
 from shared_models import commands as cmd
 from shared_models.enums import EdgeKind, EventType, LineRole, Tracking, UnitKind, UnitStatus
-from shared_models.gates import Violation, as_attributes, check_movable, check_release_for_use
+from shared_models.gates import Violation, as_attributes
 from shared_models.gs1 import GS1Error, validate_sscc
 from shared_models.masterdata import Item, Location, Site
 from shared_models.trace import ContainerContent, Event, EventLine, Unit
@@ -44,6 +45,7 @@ class WarehouseService:
         self.today = today or date.today()
         self.record_gate_violations = record_gate_violations
         self.violations: list[Violation] = []
+        self.gates = GateService(session, today=self.today)
 
     def _begin_command(self) -> None:
         self.ledger.forget()
@@ -96,7 +98,7 @@ class WarehouseService:
         if source.site_id != target.site_id:
             raise SiteMismatch(f"{source.code} and {target.code} are on different sites; ship to the other site "
                                f"and receive it there.")
-        self._gate(event_type, unit)
+        self._gate(event_type, unit, target)
         event = self.ledger.open_event(c, event_type, site_id=source.site_id, by=self.by, location_id=target.id,
                                        reference=reference, attributes=as_attributes(self.violations))
         self._carry(event, unit, c.qty, source, target)
@@ -115,13 +117,10 @@ class WarehouseService:
                     self.ledger.line(event, inner, LineRole.CONTENT, inner_qty, from_location=source,
                                      to_location=target)
 
-    def _gate(self, event_type: EventType, unit: Unit) -> None:
+    def _gate(self, event_type: EventType, unit: Unit, target: Location | None = None) -> None:
         units = [unit, *(self.ledger.contents(unit) if unit.kind is UnitKind.CONTAINER else [])]
         for u in units:
-            if event_type in (EventType.PICK, EventType.SHIP):
-                found = check_release_for_use(u.code, u.status, u.expires_on, self.today)
-            else:
-                found = check_movable(u.code, u.status)
+            found = self.gates.check(event_type.value, u, target=target)
             if found and self.record_gate_violations:
                 self.violations.extend(found)
             elif found:
