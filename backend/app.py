@@ -22,13 +22,22 @@ from backend.config import Settings
 from backend.db import make_engine
 from backend.deps import provide_db, provide_principal, provide_settings
 from backend.errors import DomainError, domain_error_handler, http_error_handler, unexpected_error_handler
+from backend.gates.controller import GateController
 from backend.masterdata.controller import MASTERDATA_CONTROLLERS
 from backend.production.controller import ProductionController
+from backend.production.mqtt import subscriber_from_env
+from backend.production.operations_controller import OperationsController
+from backend.quality import QualityController
+from backend.recall.cases_controller import RecallCaseController
 from backend.recall.controller import RecallController
 from backend.sync import HUB, RECORDER
 from backend.sync.controller import SyncController
 from backend.trace.controller import TraceController
+from backend.verify.controller import VerifyController
 from backend.warehouse.controller import EventController
+from backend.warnings import shutdown as warnings_shutdown
+from backend.warnings import startup as warnings_startup
+from backend.warnings.controller import WarningController
 from sync.server.stream import StreamOptions
 
 
@@ -46,9 +55,13 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None,
     tokens = TokenIssuer(KeyRing(settings.data_dir / "keys"), audience=settings.token_audience,
                          ttl_s=settings.token_ttl_s)
     logging.basicConfig(level=logging.DEBUG if settings.debug else logging.INFO)
+    mqtt = subscriber_from_env(engine)  # only when LOTLINE_MQTT_URL is set
     return Litestar(
         route_handlers=[health, jwks, AuthController, TraceController, RecallController, EventController,
-                        ProductionController, SyncController, *MASTERDATA_CONTROLLERS],
+                        ProductionController, SyncController, *MASTERDATA_CONTROLLERS, RecallCaseController,
+                        GateController, OperationsController, QualityController, VerifyController, WarningController],
+        on_startup=[*([mqtt.start] if mqtt else []), warnings_startup],
+        on_shutdown=[warnings_shutdown, *([mqtt.stop] if mqtt else [])],
         dependencies={
             "db": Provide(provide_db),
             "principal": Provide(provide_principal, sync_to_thread=False),
