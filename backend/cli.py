@@ -86,8 +86,10 @@ def serve(host: str = "127.0.0.1", port: int = 8000, data_dir: DataDir = None,
 
 @app.command()
 def demo(host: str = "127.0.0.1", port: int = 8000, data_dir: DataDir = None,
-         no_serve: Annotated[bool, typer.Option("--no-serve", help="Prepare only, don't start.")] = False) -> None:
-    """Migrate, seed the demo plant (once), print URLs and logins, and serve."""
+         no_serve: Annotated[bool, typer.Option("--no-serve", help="Prepare only, don't start.")] = False,
+         handheld_port: Annotated[int, typer.Option(help="Port of the handheld web app (0: don't start it).")] = 8550,
+         ) -> None:
+    """Migrate, seed the demo plant (once), print URLs and logins, and serve the backend and the handheld app."""
     from backend.seed.demo import load_plant_file
 
     db_upgrade(data_dir, None)
@@ -101,9 +103,39 @@ def demo(host: str = "127.0.0.1", port: int = 8000, data_dir: DataDir = None,
     console.print(table)
     base = f"http://{host}:{port}"
     console.print(f"Backend API   {base}/api   (OpenAPI docs: {base}/schema/swagger)")
+    if handheld_port:
+        console.print(f"Handheld app  http://{host}:{handheld_port}   (log in as picker, inspector, engineer, "
+                      f"distributor or qa; password {plant['demo_password']})")
     console.print("Try           lotline trace FG-MTR-01/SN26000001   |   lotline recall-scope RM-PC-01/PC2610-A")
-    if not no_serve:
+    if no_serve:
+        return
+    if not handheld_port:
         serve(host, port, data_dir, None)
+        return
+    _serve_with_handheld(host, port, handheld_port, data_dir)
+
+
+def _serve_with_handheld(host: str, port: int, handheld_port: int, data_dir: Path | None) -> None:
+    """The backend in a thread, the handheld (Flet web) in the main thread, which owns Ctrl-C; stopping the
+    handheld stops the backend too."""
+    import threading
+
+    import uvicorn
+
+    from backend.app import create_app
+    from mobile.app import run_web
+
+    settings = _settings(data_dir, None)
+    backend = uvicorn.Server(uvicorn.Config(create_app(settings), host=host, port=port, log_level="info",
+                                            timeout_graceful_shutdown=2))
+    thread = threading.Thread(target=backend.run, name="lotline-backend", daemon=True)
+    thread.start()
+    try:
+        run_web(handheld_port, f"http://{host}:{port}", settings.data_dir / "handheld", host=host)
+    finally:
+        backend.should_exit = True
+        thread.join(timeout=10)
+        console.print("backend and handheld stopped")
 
 
 @app.command()

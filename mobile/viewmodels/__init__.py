@@ -1,0 +1,1 @@
+"""View-models of the handheld: plain Python (no flet), one per screen, tested with plain pytest."""

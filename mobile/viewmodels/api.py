@@ -1,0 +1,91 @@
+"""The backend as the handheld sees it when online: log-in, trace, resolve, verify, quality. One place maps httpx
+errors to ours, so view-models only know `Offline` (try later, keep the work) and `Refused` (the server said no)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+
+class ApiError(Exception):
+    """Base of what the online API raises."""
+
+
+class Offline(ApiError):
+    """The backend could not be reached or answered 5xx: nothing was decided, keep the work and retry later."""
+
+
+class Refused(ApiError):
+    """The backend answered 4xx: `status`, its error `code` and `detail` (a sentence for the worker)."""
+
+    def __init__(self, status: int, code: str, detail: str) -> None:
+        super().__init__(f"HTTP {status} {code}: {detail}")
+        self.status = status
+        self.code = code
+        self.detail = detail
+
+
+class BackendApi:
+    """Blocking calls with a bearer token from `login`. `transport` lets tests stand in for the server."""
+
+    def __init__(self, base_url: str, *, transport: httpx.BaseTransport | None = None,
+                 timeout_s: float = 8.0) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.http = httpx.Client(base_url=self.base_url, transport=transport, timeout=timeout_s)
+        self.token: str | None = None
+        self._credentials: tuple[str, str] | None = None
+
+    def close(self) -> None:
+        self.http.close()
+
+    # -- auth ------------------------------------------------------------------------------------------------
+    def login(self, username: str, password: str) -> dict[str, Any]:
+        """{access_token, user: {...}}. Raises Refused (401: wrong name or password) or Offline."""
+        answer = self._send("POST", "/api/auth/login", json={"username": username, "password": password},
+                            auth=False)
+        self.token = answer["access_token"]
+        self._credentials = (username, password)
+        return answer
+
+    # -- calls -----------------------------------------------------------------------------------------------
+    def get(self, path: str, params: dict[str, Any] | None = None) -> Any:
+        return self._send("GET", path, params=params)
+
+    def post(self, path: str, body: dict[str, Any]) -> Any:
+        return self._send("POST", path, json=body)
+
+    def post_file(self, path: str, name: str, content: bytes, content_type: str = "image/jpeg",
+                  fields: dict[str, str] | None = None) -> Any:
+        return self._send("POST", path, files={"file": (name, content, content_type)}, data=fields or {})
+
+    def _send(self, method: str, path: str, *, auth: bool = True, **kwargs: Any) -> Any:
+        for attempt in (1, 2):
+            headers = {"Authorization": f"Bearer {self.token}"} if auth and self.token else {}
+            try:
+                response = self.http.request(method, path, headers=headers, **kwargs)
+            except httpx.TransportError as exc:  # refused, reset, timed out: the same to a worker
+                raise Offline(f"{type(exc).__name__}: {exc}") from exc
+            if response.status_code == 401 and auth and self._credentials and attempt == 1:
+                self.login(*self._credentials)  # the token expired: log in again once
+                continue
+            return _answer(response)
+        raise AssertionError("unreachable")
+
+
+def _answer(response: httpx.Response) -> Any:
+    status = response.status_code
+    try:
+        body = response.json() if response.content else None
+    except ValueError:
+        body = None
+    if status < 400:
+        return body
+    if status >= 500 or status in (408, 429):
+        raise Offline(f"HTTP {status}")
+    if isinstance(body, dict):
+        code = str(body.get("code") or body.get("status_code") or status)
+        detail = str(body.get("detail") or body.get("message") or response.text[:300])
+    else:
+        code, detail = str(status), response.text[:300]
+    raise Refused(status, code, detail)

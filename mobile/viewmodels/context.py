@@ -1,0 +1,199 @@
+"""One logged-in handheld: who uses it, its replica and upload queue, the online API, the sync client, the clock.
+
+Every flow records its shop-floor action through `record`: the command is validated with the same schema the
+backend uses (a malformed command is refused here, where it is made) and queued with its local row in one
+transaction, so it goes up whether or not the backend is reachable right now.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import threading
+import uuid
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from mobile.i18n import Msg
+from mobile.viewmodels.api import BackendApi
+from mobile.viewmodels.gating import Gates
+from mobile.viewmodels.replica import Replica
+from shared_models.commands import EventCommand
+from shared_models.enums import Role
+from sync.client import Backoff, HttpConnector, LocalStore, SyncClient, SyncStatus
+
+_SAFE_NAME = re.compile(r"[^A-Za-z0-9_.-]")
+
+
+@dataclass(frozen=True, slots=True)
+class UserSession:
+    username: str
+    display_name: str
+    role: Role
+    site_id: str | None = None
+    customer_id: str | None = None
+    locale: str = "zh-CN"
+    offline_login: bool = False
+
+    @classmethod
+    def from_api(cls, user: dict[str, Any], *, offline_login: bool = False) -> UserSession:
+        return cls(username=user["username"], display_name=user.get("display_name") or user["username"],
+                   role=Role(user["role"]), site_id=user.get("site_id"), customer_id=user.get("customer_id"),
+                   locale=user.get("locale") or "zh-CN", offline_login=offline_login)
+
+    def to_json(self) -> str:
+        data = asdict(self)
+        data["role"] = self.role.value
+        data.pop("offline_login")
+        return json.dumps(data)
+
+
+class CommandInvalid(ValueError):
+    """The form does not make a valid command; `msg` names the fields."""
+
+    def __init__(self, msg: Msg) -> None:
+        super().__init__(msg.params.get("detail", msg.key))
+        self.msg = msg
+
+
+def invalid(exc: ValidationError) -> Msg:
+    parts = []
+    for err in exc.errors()[:4]:
+        where = ".".join(str(x) for x in err["loc"]) or "form"
+        parts.append(f"{where}: {err['msg']}")
+    return Msg.of("form.invalid", detail="; ".join(parts))
+
+
+def build(schema: type[BaseModel], **fields: Any) -> Any:
+    """The command, or CommandInvalid naming what is wrong."""
+    try:
+        return schema.model_validate(fields)
+    except ValidationError as exc:
+        raise CommandInvalid(invalid(exc)) from exc
+
+
+class Handheld:
+    """`clock` gives aware datetimes (tests pin it); `api` is the online backend; the sync client runs only after
+    `start_sync`. A store file per user keeps one worker's replica and queue apart from another's."""
+
+    def __init__(self, data_dir: str | Path, user: UserSession, api: BackendApi, *,
+                 clock: Callable[[], datetime] | None = None, device_id: str | None = None,
+                 gates: Gates | None = None) -> None:
+        self.data_dir = Path(data_dir)
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.user = user
+        self.api = api
+        self.clock = clock or (lambda: datetime.now(UTC))
+        self.store = LocalStore(self.data_dir / f"replica-{_SAFE_NAME.sub('_', user.username)}.db")
+        self.replica = Replica(self.store)
+        self.gates = gates or Gates(self.replica)
+        self.device_id = device_id or f"handheld-{self.store.client_id[:8]}"
+        self.client: SyncClient | None = None
+        self._stop: threading.Event | None = None
+        self._thread: threading.Thread | None = None
+
+    # -- time and ids ------------------------------------------------------------------------------------------
+    def now(self) -> datetime:
+        return self.clock()
+
+    def today(self) -> date:
+        return self.clock().date()
+
+    @staticmethod
+    def new_id() -> uuid.UUID:
+        return uuid.uuid4()
+
+    def base(self) -> dict[str, Any]:
+        """The fields every event command starts with."""
+        return {"id": self.new_id(), "occurred_at": self.now(), "device_id": self.device_id}
+
+    @property
+    def site_id(self) -> str | None:
+        return self.user.site_id
+
+    # -- recording ---------------------------------------------------------------------------------------------
+    def record(self, kind: str, command: EventCommand) -> int:
+        return self.record_all([(kind, command)])[0]
+
+    def record_all(self, commands: list[tuple[str, EventCommand]]) -> list[int]:
+        """Queues commands as one local transaction: all or none. Returns their op ids."""
+        writes: list[tuple[str, str, dict[str, Any] | None, str]] = []
+        for kind, command in commands:
+            data = command.model_dump(mode="json", exclude={"id"})
+            writes.append(("event_command", str(command.id), {"kind": kind, **data}, "PUT"))
+        return self.store.record_many(writes)
+
+    # -- sync ----------------------------------------------------------------------------------------------------
+    def start_sync(self, password: str, *, backoff: Backoff | None = None) -> SyncClient:
+        """Follows the stream and uploads in a background thread until `stop_sync`."""
+        if self.client is not None:
+            return self.client
+        connector = HttpConnector(self.api.base_url, self.user.username, password)
+        self.client = SyncClient(self.store, connector, backoff=backoff or Backoff(base_s=0.25, max_s=3.0))
+        self._stop = threading.Event()
+        client, stop = self.client, self._stop
+        self._thread = threading.Thread(target=lambda: client.run(stop, upload_poll_s=1.0, reconnect_s=0.5),
+                                        daemon=True, name=f"sync-{self.user.username}")
+        self._thread.start()
+        return self.client
+
+    def sync_now(self) -> None:
+        """Wakes the upload loop (it also wakes on every local write)."""
+        self.store.changed.set()
+
+    def sync_status(self) -> SyncStatus:
+        if self.client is not None:
+            return self.client.status()
+        return SyncStatus(online=False, pending=self.store.pending_count(),
+                          last_synced_at=self.store.kv_get("last_synced_at"), rejected=self.store.rejected(),
+                          resyncs=0, last_error=None)
+
+    def stop_sync(self) -> None:
+        if self._stop is not None:
+            self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+        if self.client is not None:
+            self.client.close()
+        self.client = self._stop = self._thread = None
+
+    def close(self) -> None:
+        self.stop_sync()
+        self.store.close()
+
+
+# -- remembered log-ins: a worker who logged in online once may log in again without the backend ------------------
+def _hash(password: str, salt: bytes) -> str:
+    return hashlib.pbkdf2_hmac("sha256", password.encode(), salt, 200_000).hex()
+
+
+class LoginCache:
+    """One small JSON file per data dir: username → salted PBKDF2 hash and the user's profile."""
+
+    def __init__(self, data_dir: str | Path) -> None:
+        self.path = Path(data_dir) / "logins.json"
+
+    def _load(self) -> dict[str, Any]:
+        return json.loads(self.path.read_text(encoding="utf-8")) if self.path.exists() else {}
+
+    def remember(self, user: UserSession, password: str) -> None:
+        data = self._load()
+        salt = os.urandom(16)
+        data[user.username] = {"salt": salt.hex(), "hash": _hash(password, salt), "user": json.loads(user.to_json())}
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self.path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(data), encoding="utf-8")
+        tmp.replace(self.path)
+
+    def check(self, username: str, password: str) -> UserSession | None:
+        entry = self._load().get(username)
+        if entry is None or _hash(password, bytes.fromhex(entry["salt"])) != entry["hash"]:
+            return None
+        return UserSession.from_api(entry["user"], offline_login=True)
