@@ -1,0 +1,374 @@
+"""Sync benchmark: the real server (uvicorn in its own process, loopback) and the sync client.
+
+Run: .venv/bin/python bench/sync.py [--db sqlite|postgres] [--events 10000] [--rows 50000] [--clients 20]
+     [--profile]. Prints figures beside their targets and writes bench/results/sync.json (one entry per database).
+Figures only: nothing here asserts on time. Each scenario gets a fresh database (SQLite in a temp dir, or the
+PostgreSQL schema lotline_bench_sync) with the test plant in it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import json
+import os
+import platform
+import pstats
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from sqlalchemy import text  # noqa: E402
+from sqlalchemy.engine import Engine  # noqa: E402
+from sqlmodel import Session, select  # noqa: E402
+
+from backend.db import make_engine  # noqa: E402
+from backend.migrate import upgrade  # noqa: E402
+from backend.sync import RECORDER  # noqa: E402
+from sync.client import HttpConnector, LocalStore, SyncClient, SyncError  # noqa: E402
+from sync.protocol import canonical_json, put_checksum  # noqa: E402
+from sync.server.oplog import append_ops  # noqa: E402
+from tests.factories import at, build_plant  # noqa: E402
+
+SCHEMA = "lotline_bench_sync"
+TARGETS = {"ack_10k_s": 10.0, "upload_events_per_s": 5000.0, "download_50k_s": 10.0}
+
+
+def receive(n: int, prefix: str) -> tuple[str, dict[str, Any]]:
+    return str(uuid.uuid4()), {"kind": "receive", "occurred_at": at(n % 1000), "supplier": "SUP-B", "item": "PCB-01",
+                               "lot_no": f"{prefix}{n:06d}", "qty": 1 + n % 9, "location": "S1-A-01"}
+
+
+class Database:
+    """A fresh database per scenario, its plant built and ops recorded as the app does."""
+
+    def __init__(self, kind: str, workdir: Path, pg_url: str) -> None:
+        self.kind, self.workdir, self.pg_url = kind, workdir, pg_url
+        self.count = 0
+
+    def fresh(self) -> tuple[Engine, str]:
+        self.count += 1
+        if self.kind == "sqlite":
+            url = f"sqlite:///{self.workdir / f'server-{self.count}.db'}"
+            engine = make_engine(url)
+        else:
+            url = self.pg_url
+            admin = make_engine(url)
+            with admin.begin() as conn:
+                conn.execute(text(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE"))
+                conn.execute(text(f"DROP PUBLICATION IF EXISTS powersync_{SCHEMA}"))
+                conn.execute(text(f"CREATE SCHEMA {SCHEMA}"))
+            admin.dispose()
+            engine = make_engine(url, schema=SCHEMA)
+        upgrade(engine)
+        with Session(engine, expire_on_commit=False) as session:
+            build_plant(session)
+        return engine, url
+
+
+class Server:
+    """`bench/sync.py serve` in a subprocess: the server gets a core of its own, as it would in production."""
+
+    def __init__(self, url: str, schema: str | None, workdir: Path) -> None:
+        self.port = _free_port()
+        cmd = [sys.executable, __file__, "serve", "--url", url, "--port", str(self.port), "--data-dir",
+               str(workdir / "data")]
+        self.proc = subprocess.Popen([*cmd, *(["--schema", schema] if schema else [])], cwd=ROOT)
+        self.url = f"http://127.0.0.1:{self.port}"
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{self.url}/health").status_code == 200:
+                    return
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        raise RuntimeError("server did not start")
+
+    def cpu_s(self) -> float:
+        """CPU seconds the server process used so far (Linux): a figure the machine's load doesn't inflate."""
+        fields = Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:  # stuck (e.g. waiting on its connection pool): don't wait for it
+            self.proc.kill()
+            self.proc.wait(timeout=15)
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def serve(args: argparse.Namespace) -> None:
+    import uvicorn
+
+    from backend.app import create_app
+    from backend.config import Settings
+    from sync.server.stream import StreamOptions
+
+    parent = os.getppid()
+
+    def orphaned() -> None:  # the bench was killed: don't outlive it
+        while os.getppid() == parent:
+            time.sleep(1)
+        os._exit(1)
+
+    threading.Thread(target=orphaned, daemon=True).start()
+    engine = make_engine(args.url, schema=args.schema)
+    app = create_app(Settings(data_dir=Path(args.data_dir)), engine, stream_options=StreamOptions(once=True))
+    uvicorn.run(app, host="127.0.0.1", port=args.port, log_level="warning", access_log=False)
+
+
+def handheld(workdir: Path, server: Server, name: str, **options: Any) -> SyncClient:
+    store = LocalStore(workdir / f"{name}-{uuid.uuid4().hex[:6]}.db")
+    return SyncClient(store, HttpConnector(server.url, "picker", "picker-pass-1"), **options)
+
+
+def timed(fn: Callable[[], Any]) -> tuple[float, Any]:
+    start = time.perf_counter()
+    result = fn()
+    return time.perf_counter() - start, result
+
+
+# -- scenarios ---------------------------------------------------------------------------------------------------------
+
+
+def upload_scenario(db: Database, workdir: Path, events: int, baseline_events: int) -> dict[str, Any]:
+    engine, url = db.fresh()
+    server = Server(url, SCHEMA if db.kind == "postgres" else None, workdir)
+    try:
+        client = handheld(workdir, server, "offline", batch_size=1000)
+        client.sync_once()
+        record_s, _ = timed(lambda: client.store.record_many(
+            [("event_command", *receive(n, "U"), "PUT") for n in range(events)]))
+        batches: list[float] = []
+        post_json = client.transport.post_json
+
+        def timed_post(url: str, body: dict[str, Any], token: str | None = None) -> Any:
+            start = time.perf_counter()
+            answer = post_json(url, body, token)
+            batches.append(len(body.get("batch", ())) / (time.perf_counter() - start))
+            return answer
+
+        client.transport.post_json = timed_post  # type: ignore[method-assign]
+        cpu_before = server.cpu_s()
+        ack_s, report = timed(client.upload)
+        server_cpu_s = server.cpu_s() - cpu_before
+        assert report.applied == events, report
+        one_by_one = handheld(workdir, server, "batch-of-1", batch_size=1)
+        one_by_one.store.record_many([("event_command", *receive(n, "O"), "PUT") for n in range(baseline_events)])
+        one_s, _ = timed(one_by_one.upload)
+        rest_s = rest_baseline(server, baseline_events)
+    finally:
+        server.stop()
+        engine.dispose()
+    return {"events": events, "record_local_s": record_s, "ack_s": ack_s, "events_per_s": events / ack_s,
+            "server_cpu_s": server_cpu_s, "events_per_server_cpu_s": events / server_cpu_s,
+            "batch_events_per_s_median": statistics.median(batches), "baseline_events": baseline_events,
+            "batch_of_1_events_per_s": baseline_events / one_s,
+            "rest_one_by_one_events_per_s": baseline_events / rest_s}
+
+
+def rest_baseline(server: Server, events: int) -> float:
+    with httpx.Client(base_url=server.url, timeout=60) as http:
+        token = http.post("/api/auth/login", json={"username": "picker", "password": "picker-pass-1"}).json()
+        headers = {"Authorization": f"Bearer {token['access_token']}"}
+        start = time.perf_counter()
+        for n in range(events):
+            event_id, data = receive(n, "REST")
+            data.pop("kind")
+            http.post("/api/events/receive", json={"id": event_id, **data}, headers=headers).raise_for_status()
+        return time.perf_counter() - start
+
+
+def download_scenario(db: Database, workdir: Path, rows: int) -> dict[str, Any]:
+    engine, url = db.fresh()
+    with Session(engine) as session:
+        from shared_models.masterdata import Site
+
+        site_id = session.exec(select(Site.id).where(Site.code == "S1")).one()
+    bucket = f'site["{site_id}"]'
+    seed_s, _ = timed(lambda: seed_rows(engine, bucket, site_id, rows))
+    server = Server(url, SCHEMA if db.kind == "postgres" else None, workdir)
+    try:
+        client = handheld(workdir, server, "fresh")
+        client.connector.fetch_credentials()  # the login is not the download
+        applying = [0.0]
+        feed = client.downloader.feed
+
+        def timed_feed(line: dict[str, Any], report: Any) -> Any:
+            start = time.perf_counter()
+            try:
+                return feed(line, report)
+            finally:
+                applying[0] += time.perf_counter() - start
+
+        client.downloader.feed = timed_feed  # type: ignore[method-assign]
+        cpu_before = server.cpu_s()
+        total_s, report = timed(client.sync_once)
+        server_cpu_s = server.cpu_s() - cpu_before
+        assert report.applied and client.status().resyncs == 0
+        stored = client.store.db.execute("SELECT count(*) FROM rows").fetchone()[0]
+    finally:
+        server.stop()
+        engine.dispose()
+    return {"rows": stored, "seed_s": seed_s, "download_s": total_s, "client_apply_s": applying[0],
+            "server_cpu_s": server_cpu_s,
+            "rows_per_s": stored / total_s}
+
+
+def seed_rows(engine: Engine, bucket: str, site_id: str, rows: int) -> None:
+    with engine.begin() as conn:
+        for start in range(0, rows, 5000):
+            planned = []
+            for n in range(start, min(rows, start + 5000)):
+                oid = str(uuid.uuid4())
+                data = canonical_json({"id": oid, "code": f"BENCH/{n:06d}", "kind": "lot", "site_id": site_id,
+                                       "status": "released", "lot_no": f"{n:06d}", "uom": "pcs", "version": 1})
+                planned.append({"bucket": bucket, "op": "PUT", "object_type": "unit", "object_id": oid, "data": data,
+                                "checksum": put_checksum("unit", oid, data)})
+            append_ops(conn, planned)
+
+
+def clients_scenario(db: Database, workdir: Path, clients: int, events_each: int) -> dict[str, Any]:
+    engine, url = db.fresh()
+    server = Server(url, SCHEMA if db.kind == "postgres" else None, workdir)
+    try:
+        made = [handheld(workdir, server, f"c{i}") for i in range(clients)]
+        for i, client in enumerate(made):
+            client.connector.fetch_credentials()
+            client.store.record_many([("event_command", *receive(n, f"C{i:02d}-"), "PUT") for n in range(events_each)])
+        barrier = threading.Barrier(clients)
+        times: list[float] = []
+        failures: list[str] = []
+
+        def run(client: SyncClient) -> None:
+            barrier.wait()
+            start = time.perf_counter()
+            for _ in range(20):  # until a pass goes through; each failure is counted and shown
+                try:
+                    client.sync_once()
+                    break
+                except SyncError as exc:
+                    failures.append(f"{type(exc).__name__}: {str(exc)[:80]}")
+            times.append(time.perf_counter() - start)
+
+        threads = [threading.Thread(target=run, args=(c,)) for c in made]
+        cpu_before = server.cpu_s()
+        total_s, _ = timed(lambda: [t.start() for t in threads] and [t.join() for t in threads])
+        server_cpu_s = server.cpu_s() - cpu_before
+        unsynced = sum(c.store.pending_count() > 0 for c in made)
+    finally:
+        server.stop()
+        engine.dispose()
+    times.sort()
+    return {"clients": clients, "events_each": events_each, "total_s": total_s, "server_cpu_s": server_cpu_s,
+            "failed_passes": len(failures), "failures": sorted(set(failures))[:5], "clients_left_unsynced": unsynced,
+            "p50_s": statistics.median(times),
+            "p95_s": times[min(len(times) - 1, int(0.95 * len(times)))]}
+
+
+def profile_apply(db: Database, events: int) -> list[tuple[str, float]]:
+    """Where the server's upload time goes: UploadApplier.apply in-process under cProfile, by project function."""
+    from backend.auth.service import principal_of
+    from backend.sync.apply import UploadApplier
+    from shared_models.users import User
+    from sync.protocol import CrudEntry
+
+    engine, _ = db.fresh()
+    with Session(engine) as session:
+        picker = principal_of(session.exec(select(User).where(User.username == "picker")).one())
+    batch = [CrudEntry.from_wire({"op_id": n + 1, "op": "PUT", "type": "event_command", "id": i, "data": d}, n)
+             for n, (i, d) in enumerate(receive(n, "P") for n in range(events))]
+    profiler = cProfile.Profile()
+    profiler.runcall(UploadApplier(engine, picker, "bench").apply, batch)
+    stats = pstats.Stats(profiler).stats  # type: ignore[attr-defined]
+    total = max(ct for (_f, _l, _n), (_cc, _nc, _tt, ct, _c) in stats.items())
+    mine = [(f"{Path(f).relative_to(ROOT)}:{name}", ct / total) for (f, _l, name), (_cc, _nc, _tt, ct, _c)
+            in stats.items() if f.startswith(str(ROOT)) and ".venv" not in f]
+    engine.dispose()
+    return sorted(mine, key=lambda x: -x[1])[:14]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    sub = parser.add_subparsers(dest="command")
+    srv = sub.add_parser("serve")
+    srv.add_argument("--url", required=True)
+    srv.add_argument("--port", type=int, required=True)
+    srv.add_argument("--data-dir", required=True)
+    srv.add_argument("--schema")
+    parser.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
+    parser.add_argument("--pg-url", default=os.environ.get("LOTLINE_TEST_POSTGRES_URL",
+                                                           "postgresql://postgres@127.0.0.1:5432/test"))
+    parser.add_argument("--events", type=int, default=10_000)
+    parser.add_argument("--baseline-events", type=int, default=1_000)
+    parser.add_argument("--rows", type=int, default=50_000)
+    parser.add_argument("--clients", type=int, default=20)
+    parser.add_argument("--client-events", type=int, default=50)
+    parser.add_argument("--profile", action="store_true", help="also profile the server's upload apply")
+    parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "sync.json")
+    args = parser.parse_args()
+    if args.command == "serve":
+        serve(args)
+        return
+    RECORDER.install()
+    with tempfile.TemporaryDirectory(prefix="lotline-bench-sync-") as tmp:
+        workdir = Path(tmp)
+        db = Database(args.db, workdir, args.pg_url)
+        print(f"sync bench on {args.db}, {os.cpu_count()} cpus, load {os.getloadavg()[0]:.1f}", flush=True)
+        up = upload_scenario(db, workdir, args.events, args.baseline_events)
+        print(f"{up['events']:,} queued offline events acknowledged in {up['ack_s']:.1f} s "
+              f"(target < {TARGETS['ack_10k_s']:.0f} s); queued locally in {up['record_local_s']:.2f} s", flush=True)
+        print(f"upload throughput {up['events_per_s']:,.0f} events/s, median batch "
+              f"{up['batch_events_per_s_median']:,.0f} (target >= {TARGETS['upload_events_per_s']:,.0f}); "
+              f"{up['events_per_server_cpu_s']:,.0f} events per server CPU second; "
+              f"baseline on {up['baseline_events']:,} events: batch of 1 {up['batch_of_1_events_per_s']:,.0f}/s, "
+              f"REST one by one {up['rest_one_by_one_events_per_s']:,.0f}/s",
+              flush=True)
+        down = download_scenario(db, workdir, args.rows)
+        print(f"initial download of {down['rows']:,} rows in {down['download_s']:.1f} s (target < "
+              f"{TARGETS['download_50k_s']:.0f} s); client-side apply {down['client_apply_s']:.1f} s, server CPU "
+              f"{down['server_cpu_s']:.1f} s", flush=True)
+        many = clients_scenario(db, workdir, args.clients, args.client_events)
+        print(f"{many['clients']} concurrent clients ({many['events_each']} events each, then their download): total "
+              f"{many['total_s']:.1f} s (server CPU {many['server_cpu_s']:.1f} s), per client p50 "
+              f"{many['p50_s']:.1f} s, p95 {many['p95_s']:.1f} s; failed passes {many['failed_passes']}, clients "
+              f"left unsynced {many['clients_left_unsynced']}", flush=True)
+        for failure in many["failures"]:
+            print(f"  failure: {failure}")
+        result: dict[str, Any] = {"db": args.db, "cpus": os.cpu_count(), "load_1m": os.getloadavg()[0],
+                                  "python": platform.python_version(), "targets": TARGETS, "upload": up,
+                                  "download": down, "clients": many}
+        if args.profile:
+            result["profile_apply"] = profile_apply(db, min(args.events, 2000))
+            print("server upload apply, share of time by project function (cumulative):")
+            for name, share in result["profile_apply"]:
+                print(f"  {share:6.1%}  {name}")
+    existing = json.loads(args.out.read_text()) if args.out.exists() else {}
+    existing[args.db] = result
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(existing, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,237 @@
+"""The handheld's sync client: upload the queue, follow the download stream, tell the UI where things stand."""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Protocol, TypeVar
+
+from sync.client.download import Downloader, DownloadReport, Outcome
+from sync.client.records import SyncStatus
+from sync.client.store import LocalStore
+from sync.client.transport import AuthExpired, StreamCut, SyncError, SyncUnavailable, Transport
+from sync.client.upload import WRITE_NEEDED, Backoff, Uploader, UploadReport
+
+T = TypeVar("T")
+
+
+class Connector(Protocol):
+    def fetch_credentials(self) -> tuple[str, str]:
+        """(endpoint, token) for the sync server. Raises SyncUnavailable when it can't be reached now, AuthExpired
+        when the user's own credentials are refused."""
+        ...
+
+
+class HttpConnector:
+    """Logs in to the Lotline backend and asks its token endpoint for sync credentials."""
+
+    def __init__(self, base_url: str, username: str, password: str, *, transport: Transport | None = None) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.username = username
+        self._password = password
+        self.transport = transport or Transport()
+        self._session_token: str | None = None
+        self._lock = threading.Lock()
+
+    def fetch_credentials(self) -> tuple[str, str]:
+        # The login session is kept: logging in again (a password hash on the server) only when it is refused.
+        with self._lock:
+            for attempt in (1, 2):
+                if self._session_token is None:
+                    login = self.transport.post_json(f"{self.base_url}/api/auth/login",
+                                                     {"username": self.username, "password": self._password})
+                    self._session_token = str(login["access_token"])
+                try:
+                    issued = self.transport.get_json(f"{self.base_url}/api/auth/token", self._session_token)
+                    return str(issued["endpoint"]).rstrip("/"), str(issued["token"])
+                except AuthExpired:
+                    self._session_token = None
+                    if attempt == 2:
+                        raise
+        raise AssertionError("unreachable")
+
+
+@dataclass
+class SyncReport:
+    upload: UploadReport | None = None
+    downloads: list[DownloadReport] = field(default_factory=list)
+
+    @property
+    def applied(self) -> bool:
+        return any(Outcome.APPLIED in d.outcomes for d in self.downloads)
+
+
+class SyncClient:
+    """`upload_url`: where uploads go when the stream comes from elsewhere (a PowerSync Service); by default
+    the credentials' endpoint serves both."""
+
+    def __init__(self, store: LocalStore, connector: Connector, *, transport: Transport | None = None,
+                 upload_url: str | None = None, batch_size: int = 1000, backoff: Backoff | None = None,
+                 max_stream_passes: int = 3) -> None:
+        self.store = store
+        self.connector = connector
+        self.transport = transport or Transport()
+        self.upload_url = upload_url.rstrip("/") if upload_url else None
+        self.backoff = backoff or Backoff()
+        self.uploader = Uploader(store, batch_size=batch_size, backoff=self.backoff)
+        self.downloader = Downloader(store)
+        self.max_stream_passes = max_stream_passes
+        self._credentials: tuple[str, str] | None = None
+        self._lock = threading.Lock()
+        self._online = False
+        self._last_error: str | None = None
+
+    # -- one pass ------------------------------------------------------------------------------------------------
+    def sync_once(self) -> SyncReport:
+        """Uploads the queue, then reads the stream up to its first complete checkpoint (again, up to
+        `max_stream_passes` times, while buckets fail their checksum). Raises SyncUnavailable (after both halves
+        were tried; nothing is lost and a later call resumes), AuthExpired or SyncRejected."""
+        report = SyncReport()
+        error: SyncUnavailable | None = None
+        try:
+            report.upload = self._upload(self.transport)
+            for _ in range(self.max_stream_passes):
+                download = self._stream_pass(self.transport, first_only=True)
+                report.downloads.append(download)
+                if Outcome.RESYNC not in download.outcomes:
+                    break
+        except SyncUnavailable as exc:
+            error = exc
+            if report.upload is None:  # the upload failed: still bring down what the server has
+                with contextlib.suppress(SyncUnavailable):  # the first error is the one to report
+                    report.downloads.append(self._stream_pass(self.transport, first_only=True))
+        except SyncError as exc:
+            self._note(exc)
+            raise
+        self._note(error)
+        if error is not None:
+            raise error
+        return report
+
+    def upload(self, *, max_batches: int | None = None) -> UploadReport:
+        """The upload half alone (all of the queue, or its first `max_batches` batches); raises as sync_once."""
+        try:
+            report = self._upload(self.transport, max_batches=max_batches)
+        except SyncError as exc:
+            self._note(exc)
+            raise
+        self._note(None)
+        return report
+
+    # -- continuous --------------------------------------------------------------------------------------------
+    def run(self, stop: threading.Event, *, upload_poll_s: float = 5.0, reconnect_s: float = 1.0) -> None:
+        """Follows the stream and uploads as writes are recorded, until `stop` is set; errors are retried after a
+        backoff and shown in `status()`."""
+        stream_transport = Transport()
+        uploader = threading.Thread(target=self._upload_loop, args=(stop, upload_poll_s), daemon=True,
+                                    name="sync-upload")
+        closer = threading.Thread(target=lambda: (stop.wait(), stream_transport.close()), daemon=True)
+        uploader.start()
+        closer.start()
+        failures = 0
+        while not stop.is_set():
+            try:
+                self._stream_pass(stream_transport, first_only=False, stop=stop)
+                failures = 0
+                stop.wait(reconnect_s)  # the server ended the stream (token expiry, restart): come back shortly
+            except SyncError as exc:
+                if stop.is_set():
+                    break
+                failures += 1
+                self._note(exc)
+                stop.wait(self.backoff.delay(failures))
+        uploader.join()
+
+    def _upload_loop(self, stop: threading.Event, poll_s: float) -> None:
+        transport = Transport()
+        failures = 0
+        try:
+            while not stop.is_set():
+                self.store.changed.clear()
+                if self.store.pending_count() or self.store.kv_get(WRITE_NEEDED):
+                    try:
+                        self._upload(transport)
+                        failures = 0
+                    except SyncError as exc:
+                        failures += 1
+                        self._note(exc)
+                        stop.wait(self.backoff.delay(failures))
+                        continue
+                self.store.changed.wait(poll_s)
+        finally:
+            transport.close()
+
+    # -- halves --------------------------------------------------------------------------------------------------
+    def _upload(self, transport: Transport, *, max_batches: int | None = None) -> UploadReport:
+        def post(body: dict[str, Any]) -> Any:
+            return self._authorized(lambda endpoint, token: transport.post_json(
+                f"{self.upload_url or endpoint}/sync/upload", body, token))
+
+        def write_checkpoint() -> int:
+            answer = self._authorized(lambda endpoint, token: transport.get_json(
+                f"{endpoint}/write-checkpoint2.json", token, {"client_id": self.store.client_id}))
+            return int(answer["data"]["write_checkpoint"])
+
+        return self.uploader.upload_pass(post, write_checkpoint, max_batches=max_batches)
+
+    def _stream_pass(self, transport: Transport, *, first_only: bool,
+                     stop: threading.Event | None = None) -> DownloadReport:
+        report = DownloadReport()
+
+        def follow(endpoint: str, token: str) -> None:
+            with transport.stream(f"{endpoint}/sync/stream", self.downloader.request_body(), token) as lines:
+                for line in lines:
+                    outcome = self.downloader.feed(line, report)
+                    if outcome is Outcome.RESYNC or (outcome is not None and first_only):
+                        return
+                    if report.token_expired:
+                        self._credentials = None  # the next pass fetches a fresh token
+                        return
+                    if stop is not None and stop.is_set():
+                        return
+            if not report.outcomes or self.downloader.open_checkpoint:
+                raise StreamCut("the stream ended before its checkpoint was complete")
+
+        self._authorized(follow)
+        self._note(None)
+        return report
+
+    def _authorized(self, call: Callable[[str, str], T]) -> T:
+        """Runs `call(endpoint, token)`; a refused token is replaced once through the connector."""
+        for attempt in (1, 2):
+            with self._lock:
+                if self._credentials is None:
+                    self._credentials = self.connector.fetch_credentials()
+                endpoint, token = self._credentials
+            try:
+                return call(endpoint, token)
+            except AuthExpired:
+                with self._lock:
+                    self._credentials = None
+                if attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
+
+    # -- what the UI sees ----------------------------------------------------------------------------------------
+    def _note(self, error: Exception | None) -> None:
+        self._online = error is None
+        self._last_error = None if error is None else f"{type(error).__name__}: {error}"
+
+    def status(self) -> SyncStatus:
+        return SyncStatus(online=self._online, pending=self.store.pending_count(),
+                          last_synced_at=self.store.kv_get("last_synced_at"), rejected=self.store.rejected(),
+                          resyncs=self.downloader.resyncs, last_error=self._last_error,
+                          notices=list(self.uploader.notices))
+
+    def retry_rejected(self, op_id: int) -> int:
+        """Queues a rejected write again under a new op id; returns that id. Raises KeyError if unknown."""
+        return self.store.retry_rejected(op_id)
+
+    def discard_rejected(self, op_id: int) -> None:
+        """Drops a rejected write for good (the server keeps its copy for QA). Raises KeyError if unknown."""
+        self.store.discard_rejected(op_id)
+
+    def close(self) -> None:
+        self.transport.close()
