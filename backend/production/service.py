@@ -2,42 +2,25 @@
 
 from __future__ import annotations
 
-from datetime import date
+from sqlmodel import select
 
-from sqlmodel import Session, select
-
-from backend.auth.principal import Principal
 from backend.db import atomic
 from backend.errors import Conflict, InvalidInput, NotFound
-from backend.gates import GateService
 from backend.trace.lookup import item_by_ref, location_by_code, site_by_code, unit_by_code
 from backend.trace.walk import reaches
+from backend.warehouse.capture import EventCapture
 from backend.warehouse.errors import GateViolated, GenealogyCycle, UnitExists, WrongTracking
-from backend.warehouse.ledger import EPSILON, Ledger
+from backend.warehouse.ledger import EPSILON
 from backend.warehouse.service import expiry_for, unit_code
 from shared_models import commands as cmd
 from shared_models.enums import BomStatus, EventType, LineRole, Tracking, UnitKind, UnitStatus, WorkOrderStatus
-from shared_models.gates import Violation, as_attributes
+from shared_models.gates import as_attributes
 from shared_models.masterdata import Bom, BomLine, Item
 from shared_models.trace import Event, Unit, WorkOrder
 
 
-class ProductionService:
-    """`record_gate_violations`: as WarehouseService's, for reports made offline."""
-
-    def __init__(self, session: Session, principal: Principal, *, today: date | None = None,
-                 record_gate_violations: bool = False) -> None:
-        self.session = session
-        self.by = principal
-        self.ledger = Ledger(session)
-        self.today = today or date.today()
-        self.record_gate_violations = record_gate_violations
-        self.violations: list[Violation] = []
-        self.gates = GateService(session, today=self.today)
-
-    def _begin_command(self) -> None:
-        self.ledger.forget()
-        self.violations = []
+class ProductionService(EventCapture):
+    """Work orders and their production reports (offline reports: see EventCapture)."""
 
     @atomic
     def create_work_order(self, c: cmd.WorkOrderCreate) -> WorkOrder:

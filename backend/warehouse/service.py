@@ -5,18 +5,17 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from sqlalchemy import case, func
-from sqlmodel import Session, select
+from sqlmodel import select
 
-from backend.auth.principal import Principal
 from backend.db import atomic
-from backend.gates import GateService
 from backend.trace.lookup import customer_by_code, item_by_ref, location_by_code, supplier_by_code, unit_by_code
+from backend.warehouse.capture import EventCapture
 from backend.warehouse.errors import GateViolated, SiteMismatch, UnitExists, WrongTracking
-from backend.warehouse.ledger import EPSILON, Ledger
+from backend.warehouse.ledger import EPSILON
 from backend.warehouse.numbering import next_sscc
 from shared_models import commands as cmd
 from shared_models.enums import EdgeKind, EventType, LineRole, Tracking, UnitKind, UnitStatus
-from shared_models.gates import Violation, as_attributes
+from shared_models.gates import as_attributes
 from shared_models.gs1 import GS1Error, validate_sscc
 from shared_models.masterdata import Item, Location, Site
 from shared_models.trace import ContainerContent, Event, EventLine, Unit
@@ -33,23 +32,8 @@ def expiry_for(item: Item, produced_on: date | None, fallback: date) -> date | N
     return (produced_on or fallback) + timedelta(days=item.shelf_life_days)
 
 
-class WarehouseService:
-    """`record_gate_violations`: for writes made offline, a violated gate does not refuse the physical fact;
-    it is recorded on the event and left in `violations` for the caller to raise with QA."""
-
-    def __init__(self, session: Session, principal: Principal, *, today: date | None = None,
-                 record_gate_violations: bool = False) -> None:
-        self.session = session
-        self.by = principal
-        self.ledger = Ledger(session)
-        self.today = today or date.today()
-        self.record_gate_violations = record_gate_violations
-        self.violations: list[Violation] = []
-        self.gates = GateService(session, today=self.today)
-
-    def _begin_command(self) -> None:
-        self.ledger.forget()
-        self.violations = []
+class WarehouseService(EventCapture):
+    """Receive, move, pick, ship, count, pack, unpack: one event per command, committed once."""
 
     # -- receiving -------------------------------------------------------------------------------------------
     @atomic
