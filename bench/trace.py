@@ -9,16 +9,22 @@ and writes bench/results/trace-<db>.json. Times are reported against targets, ne
 
 from __future__ import annotations
 
+# The imports come after sys.path is fixed: run as a script, bench/ is first on sys.path, where bench/sync.py
+# would shadow the sync package.
+# ruff: noqa: E402
+import sys
+from pathlib import Path
+
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
+
 import argparse
 import json
 import os
 import platform
 import random
 import statistics
-import sys
 import time
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 from rich.console import Console
@@ -81,6 +87,7 @@ def prepare(db: str, args: argparse.Namespace) -> tuple[Engine, dict[str, Any], 
         if stats.get("units_requested") == args.units and stats.get("seed") == args.seed \
                 and count_units(engine) == stats["unit"]:
             console.print(f"[bold]{db}[/]: reusing {stats['unit']:,} units")
+            upgrade(engine)  # the data stays; the schema follows migrations added since it was generated
             return engine, stats, True
     engine.dispose()
     engine = open_engine(db, args, fresh=True)
