@@ -44,8 +44,9 @@ def materialized_walk(session: Session, seeds: Sequence[str], direction: Directi
     stmt = stmt.bindparams(bindparam("seeds", expanding=True))
     session.execute(stmt, {"seeds": list(seeds), "max_depth": max_depth})
     session.execute(text(f"CREATE INDEX ix_{name} ON {name} (unit_id)"))
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text(f"ANALYZE {name}"))
+    # Without statistics both planners guess the walk is huge and never start from it (SQLite then scans
+    # every event for shipments: 21 s → 0.7 s on a 9k-unit walk at 1M units). It costs 1-60 ms.
+    session.execute(text(f"ANALYZE {name}"))
     try:
         yield name
     finally:
