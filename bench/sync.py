@@ -14,6 +14,7 @@ import json
 import os
 import platform
 import pstats
+import re
 import statistics
 import subprocess
 import sys
@@ -21,6 +22,7 @@ import tempfile
 import threading
 import time
 import uuid
+from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -37,12 +39,13 @@ from sqlmodel import Session, select  # noqa: E402
 from backend.db import make_engine  # noqa: E402
 from backend.migrate import upgrade  # noqa: E402
 from backend.sync import RECORDER  # noqa: E402
-from sync.client import HttpConnector, LocalStore, SyncClient, SyncError  # noqa: E402
+from sync.client import Backoff, HttpConnector, LocalStore, SyncClient, SyncError  # noqa: E402
 from sync.protocol import canonical_json, put_checksum  # noqa: E402
 from sync.server.oplog import append_ops  # noqa: E402
 from tests.factories import at, build_plant  # noqa: E402
 
 SCHEMA = "lotline_bench_sync"
+ERROR_LINE = re.compile(r"^[a-z_.]*\.?[A-Z]\w*(Error|Exception|Expired|Violation): ")
 TARGETS = {"ack_10k_s": 10.0, "upload_events_per_s": 5000.0, "download_50k_s": 10.0}
 
 
@@ -85,7 +88,10 @@ class Server:
         self.port = _free_port()
         cmd = [sys.executable, __file__, "serve", "--url", url, "--port", str(self.port), "--data-dir",
                str(workdir / "data")]
-        self.proc = subprocess.Popen([*cmd, *(["--schema", schema] if schema else [])], cwd=ROOT)
+        self.log = workdir / f"server-{self.port}.log"
+        with self.log.open("w") as log:
+            self.proc = subprocess.Popen([*cmd, *(["--schema", schema] if schema else [])], cwd=ROOT, stdout=log,
+                                         stderr=subprocess.STDOUT)
         self.url = f"http://127.0.0.1:{self.port}"
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
@@ -95,6 +101,14 @@ class Server:
             except httpx.HTTPError:
                 time.sleep(0.1)
         raise RuntimeError("server did not start")
+
+    def errors(self) -> dict[str, int]:
+        """The exceptions the server logged, by type and first words of the message."""
+        found: Counter[str] = Counter()
+        for line in self.log.read_text(errors="replace").splitlines():
+            if ERROR_LINE.match(line):
+                found[line[:110]] += 1
+        return dict(found.most_common(6))
 
     def cpu_s(self) -> float:
         """CPU seconds the server process used so far (Linux): a figure the machine's load doesn't inflate."""
@@ -178,11 +192,13 @@ def upload_scenario(db: Database, workdir: Path, events: int, baseline_events: i
         one_by_one.store.record_many([("event_command", *receive(n, "O"), "PUT") for n in range(baseline_events)])
         one_s, _ = timed(one_by_one.upload)
         rest_s = rest_baseline(server, baseline_events)
+        server_errors = server.errors()
     finally:
         server.stop()
         engine.dispose()
     return {"events": events, "record_local_s": record_s, "ack_s": ack_s, "events_per_s": events / ack_s,
             "server_cpu_s": server_cpu_s, "events_per_server_cpu_s": events / server_cpu_s,
+            "server_errors": server_errors,
             "batch_events_per_s_median": statistics.median(batches), "baseline_events": baseline_events,
             "batch_of_1_events_per_s": baseline_events / one_s,
             "rest_one_by_one_events_per_s": baseline_events / rest_s}
@@ -249,11 +265,13 @@ def seed_rows(engine: Engine, bucket: str, site_id: str, rows: int) -> None:
             append_ops(conn, planned)
 
 
-def clients_scenario(db: Database, workdir: Path, clients: int, events_each: int) -> dict[str, Any]:
+def clients_scenario(db: Database, workdir: Path, clients: int, events_each: int,
+                     deadline_s: float = 300.0) -> dict[str, Any]:
     engine, url = db.fresh()
     server = Server(url, SCHEMA if db.kind == "postgres" else None, workdir)
     try:
-        made = [handheld(workdir, server, f"c{i}") for i in range(clients)]
+        made = [handheld(workdir, server, f"c{i}", backoff=Backoff(base_s=0.2, max_s=5.0, max_attempts=4))
+                for i in range(clients)]
         for i, client in enumerate(made):
             client.connector.fetch_credentials()
             client.store.record_many([("event_command", *receive(n, f"C{i:02d}-"), "PUT") for n in range(events_each)])
@@ -261,10 +279,12 @@ def clients_scenario(db: Database, workdir: Path, clients: int, events_each: int
         times: list[float] = []
         failures: list[str] = []
 
+        deadline = time.monotonic() + deadline_s
+
         def run(client: SyncClient) -> None:
             barrier.wait()
             start = time.perf_counter()
-            for _ in range(20):  # until a pass goes through; each failure is counted and shown
+            while time.monotonic() < deadline:  # until a pass goes through; each failure is counted and shown
                 try:
                     client.sync_once()
                     break
@@ -277,12 +297,14 @@ def clients_scenario(db: Database, workdir: Path, clients: int, events_each: int
         total_s, _ = timed(lambda: [t.start() for t in threads] and [t.join() for t in threads])
         server_cpu_s = server.cpu_s() - cpu_before
         unsynced = sum(c.store.pending_count() > 0 for c in made)
+        server_errors = server.errors()
     finally:
         server.stop()
         engine.dispose()
     times.sort()
     return {"clients": clients, "events_each": events_each, "total_s": total_s, "server_cpu_s": server_cpu_s,
             "failed_passes": len(failures), "failures": sorted(set(failures))[:5], "clients_left_unsynced": unsynced,
+            "server_errors": server_errors,
             "p50_s": statistics.median(times),
             "p95_s": times[min(len(times) - 1, int(0.95 * len(times)))]}
 
@@ -325,6 +347,7 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=50_000)
     parser.add_argument("--clients", type=int, default=20)
     parser.add_argument("--client-events", type=int, default=50)
+    parser.add_argument("--only", default="upload,download,clients", help="comma-separated scenarios to run")
     parser.add_argument("--profile", action="store_true", help="also profile the server's upload apply")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "sync.json")
     args = parser.parse_args()
@@ -336,36 +359,39 @@ def main() -> None:
         workdir = Path(tmp)
         db = Database(args.db, workdir, args.pg_url)
         print(f"sync bench on {args.db}, {os.cpu_count()} cpus, load {os.getloadavg()[0]:.1f}", flush=True)
-        up = upload_scenario(db, workdir, args.events, args.baseline_events)
-        print(f"{up['events']:,} queued offline events acknowledged in {up['ack_s']:.1f} s "
-              f"(target < {TARGETS['ack_10k_s']:.0f} s); queued locally in {up['record_local_s']:.2f} s", flush=True)
-        print(f"upload throughput {up['events_per_s']:,.0f} events/s, median batch "
-              f"{up['batch_events_per_s_median']:,.0f} (target >= {TARGETS['upload_events_per_s']:,.0f}); "
-              f"{up['events_per_server_cpu_s']:,.0f} events per server CPU second; "
-              f"baseline on {up['baseline_events']:,} events: batch of 1 {up['batch_of_1_events_per_s']:,.0f}/s, "
-              f"REST one by one {up['rest_one_by_one_events_per_s']:,.0f}/s",
-              flush=True)
-        down = download_scenario(db, workdir, args.rows)
-        print(f"initial download of {down['rows']:,} rows in {down['download_s']:.1f} s (target < "
-              f"{TARGETS['download_50k_s']:.0f} s); client-side apply {down['client_apply_s']:.1f} s, server CPU "
-              f"{down['server_cpu_s']:.1f} s", flush=True)
-        many = clients_scenario(db, workdir, args.clients, args.client_events)
-        print(f"{many['clients']} concurrent clients ({many['events_each']} events each, then their download): total "
-              f"{many['total_s']:.1f} s (server CPU {many['server_cpu_s']:.1f} s), per client p50 "
-              f"{many['p50_s']:.1f} s, p95 {many['p95_s']:.1f} s; failed passes {many['failed_passes']}, clients "
-              f"left unsynced {many['clients_left_unsynced']}", flush=True)
-        for failure in many["failures"]:
-            print(f"  failure: {failure}")
+        only = set(args.only.split(","))
         result: dict[str, Any] = {"db": args.db, "cpus": os.cpu_count(), "load_1m": os.getloadavg()[0],
-                                  "python": platform.python_version(), "targets": TARGETS, "upload": up,
-                                  "download": down, "clients": many}
+                                  "python": platform.python_version(), "targets": TARGETS}
+        if "upload" in only:
+            result["upload"] = up = upload_scenario(db, workdir, args.events, args.baseline_events)
+            print(f"{up['events']:,} queued offline events acknowledged in {up['ack_s']:.1f} s (target < "
+                  f"{TARGETS['ack_10k_s']:.0f} s); queued locally in {up['record_local_s']:.2f} s", flush=True)
+            print(f"upload throughput {up['events_per_s']:,.0f} events/s, median batch "
+                  f"{up['batch_events_per_s_median']:,.0f} (target >= {TARGETS['upload_events_per_s']:,.0f}); "
+                  f"{up['events_per_server_cpu_s']:,.0f} events per server CPU second; baseline on "
+                  f"{up['baseline_events']:,} events: batch of 1 {up['batch_of_1_events_per_s']:,.0f}/s, REST one by "
+                  f"one {up['rest_one_by_one_events_per_s']:,.0f}/s", flush=True)
+        if "download" in only:
+            result["download"] = down = download_scenario(db, workdir, args.rows)
+            print(f"initial download of {down['rows']:,} rows in {down['download_s']:.1f} s (target < "
+                  f"{TARGETS['download_50k_s']:.0f} s); client-side apply {down['client_apply_s']:.1f} s, server "
+                  f"CPU {down['server_cpu_s']:.1f} s", flush=True)
+        if "clients" in only:
+            result["clients"] = many = clients_scenario(db, workdir, args.clients, args.client_events)
+            print(f"{many['clients']} concurrent clients ({many['events_each']} events each, then their download): "
+                  f"total {many['total_s']:.1f} s (server CPU {many['server_cpu_s']:.1f} s), per client p50 "
+                  f"{many['p50_s']:.1f} s, p95 {many['p95_s']:.1f} s; failed passes {many['failed_passes']}, clients "
+                  f"left unsynced {many['clients_left_unsynced']}", flush=True)
+        for scenario in ("upload", "clients"):
+            for line, count in result.get(scenario, {}).get("server_errors", {}).items():
+                print(f"  server logged during {scenario}, {count}x: {line}")
         if args.profile:
             result["profile_apply"] = profile_apply(db, min(args.events, 2000))
             print("server upload apply, share of time by project function (cumulative):")
             for name, share in result["profile_apply"]:
                 print(f"  {share:6.1%}  {name}")
     existing = json.loads(args.out.read_text()) if args.out.exists() else {}
-    existing[args.db] = result
+    existing[args.db] = {**existing.get(args.db, {}), **result}
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(existing, indent=2) + "\n")
 
