@@ -1,7 +1,9 @@
 """After-commit hooks: code that wants to hear about events once they are committed.
 
-This is a fast path only (warning rules react within the request). Listeners run after the commit, so a
-failing listener cannot undo a recorded fact; whatever it missed, the scheduled sweep finds.
+This is a fast path only (warning rules react within the request). Listeners run after the commit, once the
+session has handed its connection back to the pool: a listener that opens its own session then never holds a
+second connection while the first is still out (with many uploads at once that exhausted the pool). A failing
+listener cannot undo a recorded fact; whatever it missed, the scheduled sweep finds.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from sqlalchemy.orm import Session
 
 log = logging.getLogger("lotline.hooks")
 _KEY = "lotline_new_events"
+_COMMITTED = "lotline_committed_events"
 _listeners: list[Callable[[list[str]], None]] = []
 _installed = False
 
@@ -33,12 +36,21 @@ def install() -> None:
     if _installed:
         return
     event.listen(Session, "after_commit", _after_commit)
+    event.listen(Session, "after_transaction_end", _after_transaction_end)
     event.listen(Session, "after_rollback", lambda s: s.info.pop(_KEY, None))
     _installed = True
 
 
 def _after_commit(session: Session) -> None:
     ids = session.info.pop(_KEY, None)
+    if ids:
+        session.info.setdefault(_COMMITTED, []).extend(ids)
+
+
+def _after_transaction_end(session: Session, transaction: object) -> None:
+    if getattr(transaction, "_parent", None) is not None:
+        return  # a savepoint ended; the outer transaction's end is the one that counts
+    ids = session.info.pop(_COMMITTED, None)
     if not ids:
         return
     for listener in list(_listeners):

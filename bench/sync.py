@@ -84,10 +84,10 @@ class Database:
 class Server:
     """`bench/sync.py serve` in a subprocess: the server gets a core of its own, as it would in production."""
 
-    def __init__(self, url: str, schema: str | None, workdir: Path) -> None:
+    def __init__(self, url: str, schema: str | None, workdir: Path, *, without_hooks: bool = False) -> None:
         self.port = _free_port()
         cmd = [sys.executable, __file__, "serve", "--url", url, "--port", str(self.port), "--data-dir",
-               str(workdir / "data")]
+               str(workdir / "data"), *(["--without-hooks"] if without_hooks else [])]
         self.log = workdir / f"server-{self.port}.log"
         with self.log.open("w") as log:
             self.proc = subprocess.Popen([*cmd, *(["--schema", schema] if schema else [])], cwd=ROOT, stdout=log,
@@ -149,6 +149,10 @@ def serve(args: argparse.Namespace) -> None:
     threading.Thread(target=orphaned, daemon=True).start()
     engine = make_engine(args.url, schema=args.schema)
     app = create_app(Settings(data_dir=Path(args.data_dir)), engine, stream_options=StreamOptions(once=True))
+    if args.without_hooks:  # diagnosis only: no after-commit listeners (the warning rules' fast path)
+        from backend import hooks
+
+        app.on_startup.append(lambda _app: hooks._listeners.clear())  # after the startups that add them
     uvicorn.run(app, host="127.0.0.1", port=args.port, log_level="warning", access_log=False)
 
 
@@ -265,10 +269,10 @@ def seed_rows(engine: Engine, bucket: str, site_id: str, rows: int) -> None:
             append_ops(conn, planned)
 
 
-def clients_scenario(db: Database, workdir: Path, clients: int, events_each: int,
-                     deadline_s: float = 300.0) -> dict[str, Any]:
+def clients_scenario(db: Database, workdir: Path, clients: int, events_each: int, deadline_s: float = 300.0,
+                     without_hooks: bool = False) -> dict[str, Any]:
     engine, url = db.fresh()
-    server = Server(url, SCHEMA if db.kind == "postgres" else None, workdir)
+    server = Server(url, SCHEMA if db.kind == "postgres" else None, workdir, without_hooks=without_hooks)
     try:
         made = [handheld(workdir, server, f"c{i}", backoff=Backoff(base_s=0.2, max_s=5.0, max_attempts=4))
                 for i in range(clients)]
@@ -339,6 +343,7 @@ def main() -> None:
     srv.add_argument("--port", type=int, required=True)
     srv.add_argument("--data-dir", required=True)
     srv.add_argument("--schema")
+    srv.add_argument("--without-hooks", action="store_true")
     parser.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
     parser.add_argument("--pg-url", default=os.environ.get("LOTLINE_TEST_POSTGRES_URL",
                                                            "postgresql://postgres@127.0.0.1:5432/test"))
@@ -349,6 +354,8 @@ def main() -> None:
     parser.add_argument("--client-events", type=int, default=50)
     parser.add_argument("--only", default="upload,download,clients", help="comma-separated scenarios to run")
     parser.add_argument("--profile", action="store_true", help="also profile the server's upload apply")
+    parser.add_argument("--diagnose-hooks", action="store_true",
+                        help="also run the concurrent clients against a server without after-commit listeners")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "sync.json")
     args = parser.parse_args()
     if args.command == "serve":
@@ -382,6 +389,12 @@ def main() -> None:
                   f"total {many['total_s']:.1f} s (server CPU {many['server_cpu_s']:.1f} s), per client p50 "
                   f"{many['p50_s']:.1f} s, p95 {many['p95_s']:.1f} s; failed passes {many['failed_passes']}, clients "
                   f"left unsynced {many['clients_left_unsynced']}", flush=True)
+        if args.diagnose_hooks:
+            result["clients_without_hooks"] = bare = clients_scenario(db, workdir, args.clients, args.client_events,
+                                                                      without_hooks=True)
+            print(f"  diagnosis, same without after-commit listeners: total {bare['total_s']:.1f} s, p50 "
+                  f"{bare['p50_s']:.1f} s, p95 {bare['p95_s']:.1f} s, failed passes {bare['failed_passes']}",
+                  flush=True)
         for scenario in ("upload", "clients"):
             for line, count in result.get(scenario, {}).get("server_errors", {}).items():
                 print(f"  server logged during {scenario}, {count}x: {line}")

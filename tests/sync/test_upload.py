@@ -183,3 +183,27 @@ def test_a_malformed_batch_is_a_400_naming_the_entry(client: TestClient, login) 
     r = client.post("/sync/upload", json={"client_id": "hh", "batch": [receive_cmd(1), {"op": "PUT"}]},
                     headers=login("picker"))
     assert r.status_code == 422 and "batch[1].op_id" in r.json()["detail"]
+
+
+def test_the_same_batch_posted_three_times_at_once_gets_one_answer_and_stores_once(engine, settings, plant,  # type: ignore[no-untyped-def]
+                                                                                 session: Session) -> None:
+    """A retry that overlaps the first attempt (a lost answer, a client timeout) must not end in a 500."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from backend.app import create_app
+
+    with TestClient(create_app(settings, engine)) as c:
+        token = c.post("/api/auth/login", json={"username": "picker", "password": "picker-pass-1"}).json()
+        headers = {"Authorization": f"Bearer {token['access_token']}"}
+        batch = [receive_cmd(n, lot=f"P{n}", qty=1) for n in range(1, 41)]
+
+        def post() -> Any:
+            return c.post("/sync/upload", json={"client_id": "hh-race", "batch": batch}, headers=headers)
+
+        with ThreadPoolExecutor(3) as pool:
+            answers = list(pool.map(lambda _: post(), range(3)))
+    # 503 (try again) is allowed only when an op clashed before any receipt was stored; never a 500.
+    assert all(a.status_code in (200, 503) for a in answers) and any(a.status_code == 200 for a in answers)
+    ok = [a.json()["verdicts"] for a in answers if a.status_code == 200]
+    assert all({v["status"] for v in vs} <= {"applied", "duplicate"} for vs in ok)
+    assert events(session) == 40
