@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from sqlalchemy import event
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import Connection, Engine, make_url
 from sqlmodel import Session, create_engine
 
 P = ParamSpec("P")
@@ -57,6 +57,50 @@ def session_scope(engine: Engine) -> Iterator[Session]:
     finally:
         session.rollback()
         session.close()
+
+
+class Batch:
+    """One database transaction around many commands, made durable by one COMMIT.
+
+    Inside it, each service's own commit() releases a SAVEPOINT and each refusal rolls back to it (SQLAlchemy's
+    join_transaction_mode="create_savepoint"), so a command stays all-or-nothing while a batch of them costs one
+    commit. Code that reacts to commits must `hold` the session (backend.hooks, the op log recorder) and act
+    after `commit()`. On SQLite the transaction begins IMMEDIATE: it takes the write lock before it reads, so it
+    never has to upgrade a read snapshot another writer has moved past. Leaving without `commit()` rolls back.
+    """
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.connection: Connection | None = None
+        self.session: Session | None = None
+
+    def __enter__(self) -> Batch:
+        self.connection = self.engine.connect()
+        try:
+            if self.connection.dialect.name == "sqlite":
+                self.connection.exec_driver_sql("BEGIN IMMEDIATE")
+            else:
+                self.connection.begin()
+        except BaseException:
+            self.connection.close()
+            raise
+        self.session = Session(bind=self.connection, join_transaction_mode="create_savepoint",
+                               expire_on_commit=False)
+        return self
+
+    def commit(self) -> None:
+        assert self.session is not None and self.connection is not None
+        self.session.flush()
+        self.connection.commit()
+
+    def __exit__(self, *_exc: object) -> None:
+        assert self.session is not None and self.connection is not None
+        try:
+            self.session.close()
+            if self.connection.in_transaction():
+                self.connection.rollback()
+        finally:
+            self.connection.close()
 
 
 def atomic(method: Callable[Concatenate[Any, P], R]) -> Callable[Concatenate[Any, P], R]:

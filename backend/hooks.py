@@ -1,34 +1,67 @@
-"""After-commit hooks: code that wants to hear about events once they are committed.
+"""After-commit hooks: code that wants to hear about events once they are committed, and actions that must wait
+for the commit (deleting a staged photo once the inspection holding it is stored).
 
 This is a fast path only (warning rules react within the request). Listeners run after the commit, once the
 session has handed its connection back to the pool: a listener that opens its own session then never holds a
 second connection while the first is still out (with many uploads at once that exhausted the pool). A failing
 listener cannot undo a recorded fact; whatever it missed, the scheduled sweep finds.
+
+A session working inside a larger transaction (`backend.db.Batch`) commits only a SAVEPOINT per command: `hold`
+keeps what those commits announce until `release`, which the batch calls after its one real COMMIT. What a
+command rolled back (its savepoint) is dropped with it.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass, field
 
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 log = logging.getLogger("lotline.hooks")
-_KEY = "lotline_new_events"
-_COMMITTED = "lotline_committed_events"
+_PENDING = "lotline_hooks_pending"      # noted in the transaction under way
+_COMMITTED = "lotline_hooks_committed"  # committed, waiting for the connection to be handed back (or the batch)
+_HELD = "lotline_hooks_held"
 _listeners: list[Callable[[list[str]], None]] = []
 _installed = False
 
 
+@dataclass
+class _Noted:
+    event_ids: list[str] = field(default_factory=list)
+    actions: list[Callable[[], None]] = field(default_factory=list)
+
+    def extend(self, other: _Noted) -> None:
+        self.event_ids.extend(other.event_ids)
+        self.actions.extend(other.actions)
+
+
 def note_event(session: Session, event_id: str) -> None:
     """Called where an event is added; listeners hear of it after the commit."""
-    session.info.setdefault(_KEY, []).append(event_id)
+    session.info.setdefault(_PENDING, _Noted()).event_ids.append(event_id)
+
+
+def after_commit(session: Session, action: Callable[[], None]) -> None:
+    """Runs `action` once what the session is writing now is committed; never if it is rolled back."""
+    session.info.setdefault(_PENDING, _Noted()).actions.append(action)
 
 
 def on_events_committed(listener: Callable[[list[str]], None]) -> None:
     if listener not in _listeners:
         _listeners.append(listener)
+
+
+def hold(session: Session) -> None:
+    """From now on the session's commits are savepoints of a larger transaction: keep what they announce."""
+    session.info[_HELD] = True
+
+
+def release(session: Session) -> None:
+    """The larger transaction committed: run what its savepoints announced. Call it after the connection is closed."""
+    session.info.pop(_HELD, None)
+    _announce(session.info.pop(_COMMITTED, None))
 
 
 def install() -> None:
@@ -37,24 +70,34 @@ def install() -> None:
         return
     event.listen(Session, "after_commit", _after_commit)
     event.listen(Session, "after_transaction_end", _after_transaction_end)
-    event.listen(Session, "after_rollback", lambda s: s.info.pop(_KEY, None))
+    event.listen(Session, "after_rollback", lambda s: s.info.pop(_PENDING, None))
     _installed = True
 
 
 def _after_commit(session: Session) -> None:
-    ids = session.info.pop(_KEY, None)
-    if ids:
-        session.info.setdefault(_COMMITTED, []).extend(ids)
+    noted = session.info.pop(_PENDING, None)
+    if noted is not None:
+        session.info.setdefault(_COMMITTED, _Noted()).extend(noted)
 
 
 def _after_transaction_end(session: Session, transaction: object) -> None:
-    if getattr(transaction, "_parent", None) is not None:
+    if getattr(transaction, "_parent", None) is not None or session.info.get(_HELD):
         return  # a savepoint ended; the outer transaction's end is the one that counts
-    ids = session.info.pop(_COMMITTED, None)
-    if not ids:
+    _announce(session.info.pop(_COMMITTED, None))
+
+
+def _announce(noted: _Noted | None) -> None:
+    if noted is None:
+        return
+    for action in noted.actions:
+        try:
+            action()
+        except Exception:  # the data is committed; an action left undone is tidied up later, never reverses it
+            log.exception("after-commit action %s failed", action)
+    if not noted.event_ids:
         return
     for listener in list(_listeners):
         try:
-            listener(ids)
+            listener(noted.event_ids)
         except Exception:  # a listener's failure must not look like the commit failed; the sweep catches up
-            log.exception("after-commit listener %s failed for %d event(s)", listener, len(ids))
+            log.exception("after-commit listener %s failed for %d event(s)", listener, len(noted.event_ids))

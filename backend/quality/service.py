@@ -13,6 +13,7 @@ import os
 from collections import Counter
 from dataclasses import asdict, dataclass
 from datetime import datetime
+from functools import partial
 from io import BytesIO
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,7 @@ from uuid import UUID, uuid5
 from PIL import Image, ImageOps, UnidentifiedImageError
 from sqlmodel import Session, select
 
+from backend import hooks
 from backend.auth.principal import Principal
 from backend.config import Settings
 from backend.db import atomic
@@ -268,6 +270,8 @@ class InspectionService:
             nc = self._open_nonconformance(inspection, unit, why)
             why = f"{why}; nonconformance {nc.code}"
         action = self._status_action(unit, verdict)
+        for photo in photos:  # the staged copies go once the inspection holding them is committed
+            hooks.after_commit(self.session, partial(self.inbox.discard, photo.id))
         if action is None:
             self.session.commit()
         else:
@@ -276,8 +280,6 @@ class InspectionService:
             change = cmd.ChangeStatus(id=uuid5(c.id, "status"), occurred_at=c.occurred_at, device_id=c.device_id,
                                       unit=unit.code, action=action, reason=why[:500])
             StatusService(self.session, self.by, by_inspection=True).change(change)
-        for photo in photos:
-            self.inbox.discard(photo.id)
         return inspection
 
     def _replay(self, c: RecordInspection) -> Inspection | None:

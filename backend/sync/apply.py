@@ -9,7 +9,12 @@ Conflict policy (ARCHITECTURE.md §4), one rule per kind of data:
 - master data is last-write-wins per field (only the fields sent are written) on a server version; a
   write based on an older version is applied and answered `conflict` naming what it overwrote;
 - status changes follow the unit state machine; an illegal one is `rejected` with the reason.
-Each op commits on its own with its receipt, so a retried batch changes nothing already done.
+
+Ops are applied in order, in chunks of `CHUNK_OPS`, each chunk one database transaction (`backend.db.Batch`):
+every op runs in a savepoint of its own, so a refused op rolls back alone, and the chunk's receipts, op log and
+after-commit work are written once, with one COMMIT. A retried batch gets the stored verdicts and changes
+nothing already done. A chunk that clashes with a concurrent write is applied again op by op, each op with its
+receipt in its own transaction (the path every op took before chunks).
 """
 
 from __future__ import annotations
@@ -17,11 +22,14 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from pydantic import BaseModel, ValidationError
+from sqlalchemy import insert
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
+from backend import hooks
 from backend.auth.principal import Principal
+from backend.db import Batch
 from backend.errors import DomainError
 from backend.masterdata.service import MasterDataService
 from backend.production.operations import OperationService
@@ -35,6 +43,8 @@ from shared_models.production_commands import ReportOperation
 from shared_models.quality.commands import RecordInspection
 from sync.protocol import CrudEntry, CrudOp, Verdict, VerdictStatus
 from sync.server.tables import RejectedOp, UploadReceipt
+
+from . import RECORDER
 
 Service = WarehouseService | ProductionService | StatusService | InspectionService | OperationService
 
@@ -58,20 +68,82 @@ MASTER_DATA = {"item": "item", "supplier": "supplier", "customer": "customer", "
 MASTER_DATA_KEY = {"item": "part_no"}  # the others are looked up by code
 
 
+# Ops per transaction: enough that the commit and the op log's bookkeeping are shared by many ops, few enough that
+# one upload holds SQLite's write lock (or PostgreSQL's row locks) for a fraction of a second.
+CHUNK_OPS = 200
+
+
 class TemporaryFailure(Exception):
     """The database is unreachable or busy: answer 5xx and let the client retry the batch."""
 
 
 class UploadApplier:
-    def __init__(self, engine: Engine, principal: Principal, client_id: str) -> None:
+    def __init__(self, engine: Engine, principal: Principal, client_id: str, *, chunk_ops: int = CHUNK_OPS) -> None:
         self.engine = engine
         self.by = principal
         self.client_id = client_id
+        self.chunk_ops = chunk_ops
 
     def apply(self, batch: list[CrudEntry]) -> list[Verdict]:
-        return [self.apply_one(entry) for entry in batch]
+        """A verdict per op, in order. Raises TemporaryFailure when the database is unavailable; the chunks
+        committed before that keep their receipts, so the retry answers them from the receipts."""
+        verdicts: list[Verdict] = []
+        for start in range(0, len(batch), self.chunk_ops):
+            verdicts += self._apply_chunk(batch[start:start + self.chunk_ops])
+        return verdicts
+
+    def _apply_chunk(self, entries: list[CrudEntry]) -> list[Verdict]:
+        try:
+            with Batch(self.engine) as batch:
+                session = batch.session
+                assert session is not None and batch.connection is not None
+                RECORDER.hold(session)
+                hooks.hold(session)
+                known = self._receipts(session, entries)
+                verdicts = [known.get(entry.op_id) or self._apply_in(session, entry) for entry in entries]
+                fresh = [(e, v) for e, v in zip(entries, verdicts, strict=True) if e.op_id not in known]
+                session.add_all(self._kept(e, v) for e, v in fresh if v.status in _KEPT)
+                session.commit()  # releases the last savepoint
+                if fresh:
+                    batch.connection.execute(insert(UploadReceipt), [
+                        {"client_id": self.client_id, "op_id": e.op_id, "status": v.status.value, "code": v.code,
+                         "reason": v.reason} for e, v in fresh])
+                wrote = RECORDER.write_held(session, batch.connection)
+                batch.commit()
+        except IntegrityError:
+            # A concurrent write clashed (the same batch retried while its first attempt still ran, or the same
+            # event from two handhelds at once): nothing of this chunk stayed; go op by op, receipts first.
+            return [self.apply_one(entry) for entry in entries]
+        except DBAPIError as exc:
+            if not _unavailable(exc):
+                raise
+            raise TemporaryFailure(str(exc.orig) if exc.orig else str(exc)) from exc
+        hooks.release(session)
+        if wrote:
+            RECORDER.announce()
+        return verdicts
+
+    def _receipts(self, session: Session, entries: list[CrudEntry]) -> dict[int, Verdict]:
+        rows = session.exec(select(UploadReceipt).where(
+            UploadReceipt.client_id == self.client_id, col(UploadReceipt.op_id).in_([e.op_id for e in entries])))
+        return {r.op_id: Verdict(r.op_id, VerdictStatus(r.status), r.code, r.reason) for r in rows}
+
+    def _apply_in(self, session: Session, entry: CrudEntry) -> Verdict:
+        """One op inside a batch: what it changes is kept only if it is applied (its savepoint is released)."""
+        try:
+            verdict = self._dispatch(session, entry)
+        except DomainError as exc:
+            session.rollback()
+            return Verdict(entry.op_id, VerdictStatus.REJECTED, exc.code, exc.detail)
+        except ValidationError as exc:
+            session.rollback()
+            return Verdict(entry.op_id, VerdictStatus.REJECTED, "invalid_command", _validation_summary(exc))
+        if session.in_transaction():
+            session.commit()  # the services commit themselves; master-data changes are committed here
+        return verdict
 
     def apply_one(self, entry: CrudEntry) -> Verdict:
+        """One op in its own transaction, its receipt stored first (the fallback when a chunk clashed)."""
         try:
             with Session(self.engine, expire_on_commit=False) as session:
                 stored = session.get(UploadReceipt, (self.client_id, entry.op_id))
@@ -96,8 +168,8 @@ class UploadApplier:
         except IntegrityError as exc:
             # A retry of this batch racing the first attempt: whoever stored the receipt first answers.
             return self._stored_verdict(entry, exc)
-        except (OperationalError, DBAPIError) as exc:
-            if isinstance(exc, DBAPIError) and not exc.connection_invalidated and not isinstance(exc, OperationalError):
+        except DBAPIError as exc:
+            if not _unavailable(exc):
                 raise
             raise TemporaryFailure(str(exc.orig) if exc.orig else str(exc)) from exc
 
@@ -181,6 +253,14 @@ class UploadApplier:
         return RejectedOp(client_id=self.client_id, op_id=entry.op_id, user_id=self.by.user_id,
                           object_type=entry.type, object_id=entry.id, op=entry.op.value, data=entry.data,
                           status=verdict.status.value, code=verdict.code, reason=verdict.reason)
+
+
+_KEPT = (VerdictStatus.REJECTED, VerdictStatus.CONFLICT)
+
+
+def _unavailable(exc: DBAPIError) -> bool:
+    """The database is busy or gone (OperationalError, a dropped connection), as opposed to a bug."""
+    return exc.connection_invalidated or isinstance(exc, OperationalError)
 
 
 class _Refusal(DomainError):

@@ -16,8 +16,8 @@ from datetime import date, datetime
 from enum import Enum
 from typing import Any
 
-from sqlalchemy import Connection, select, text
-from sqlmodel import Session
+from sqlalchemy import Connection, bindparam, select, text
+from sqlmodel import Session, col
 
 from backend.auth.principal import Principal
 from shared_models.masterdata import Customer, Equipment, Item, Location, Site, Supplier
@@ -44,16 +44,15 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
-_SHIPPED_TO = text("SELECT DISTINCT e.customer_id FROM event_line l JOIN event e ON e.id = l.event_id "
-                   "WHERE l.unit_id = :unit AND e.type = 'ship' AND e.customer_id IS NOT NULL")
+_IN_CHUNK = 500
+
+_SHIPPED_TO = text("SELECT DISTINCT l.unit_id, e.customer_id FROM event_line l JOIN event e ON e.id = l.event_id "
+                   "WHERE l.unit_id IN :units AND e.type = 'ship' AND e.customer_id IS NOT NULL"
+                   ).bindparams(bindparam("units", expanding=True))
 
 
 class LotlinePolicy:
     """The sync layer's view of Lotline's tables (implements sync.server.policy.SyncPolicy)."""
-
-    def __init__(self) -> None:
-        self._site_of_location: dict[str, str] = {}
-        self._site_of_unit: dict[str, str] = {}
 
     def object_type(self, obj: Any) -> str | None:
         return SYNCED.get(type(obj))
@@ -63,35 +62,49 @@ class LotlinePolicy:
         skip = EXCLUDED_COLUMNS.get(kind, set())
         return {c.key: _jsonable(getattr(obj, c.key)) for c in obj.__table__.columns if c.key not in skip}
 
-    def buckets_for(self, conn: Connection, object_type: str, row: dict[str, Any]) -> set[str]:
+    def buckets_for(self, conn: Connection, object_type: str, rows: list[dict[str, Any]]) -> list[set[str]]:
         if object_type == "item":
-            return {bucket("items")}
+            return [{bucket("items")} for _ in rows]
         if object_type in ("site", "supplier", "customer"):
-            return {bucket("global")}
+            return [{bucket("global")} for _ in rows]
         if object_type in ("location", "equipment"):
-            return {bucket("site", row["site_id"])}
+            return [{bucket("site", row["site_id"])} for row in rows]
         if object_type == "unit":
-            found = {bucket("site", row["site_id"])}
-            found |= {bucket("distributor", c) for c in conn.execute(_SHIPPED_TO, {"unit": row["id"]}).scalars()}
-            return found
+            shipped = _shipped_to(conn, [row["id"] for row in rows])
+            return [{bucket("site", row["site_id"]), *(bucket("distributor", c) for c in shipped.get(row["id"], ()))}
+                    for row in rows]
         if object_type == "stock_on_hand":
-            return {bucket("site", self._location_site(conn, row["location_id"]))}
+            sites = _sites(conn, Location, [row["location_id"] for row in rows])
+            return [{bucket("site", sites[row["location_id"]])} for row in rows]
         if object_type == "container_content":
-            return {bucket("site", self._unit_site(conn, row["container_id"]))}
+            sites = _sites(conn, Unit, [row["container_id"] for row in rows])
+            return [{bucket("site", sites[row["container_id"]])} for row in rows]
         if object_type == "event":
-            return {bucket("user", row["user_id"])} if row.get("user_id") else set()
+            return [{bucket("user", row["user_id"])} if row.get("user_id") else set() for row in rows]
         raise ValueError(f"no bucket rule for {object_type}")
 
-    def _location_site(self, conn: Connection, location_id: str) -> str:
-        if location_id not in self._site_of_location:
-            self._site_of_location[location_id] = conn.execute(
-                select(Location.site_id).where(Location.id == location_id)).scalar_one()
-        return self._site_of_location[location_id]
 
-    def _unit_site(self, conn: Connection, unit_id: str) -> str:
-        if unit_id not in self._site_of_unit:
-            self._site_of_unit[unit_id] = conn.execute(select(Unit.site_id).where(Unit.id == unit_id)).scalar_one()
-        return self._site_of_unit[unit_id]
+def _chunks(ids: list[str]) -> list[list[str]]:
+    unique = list(dict.fromkeys(ids))
+    return [unique[i:i + _IN_CHUNK] for i in range(0, len(unique), _IN_CHUNK)]
+
+
+def _shipped_to(conn: Connection, unit_ids: list[str]) -> dict[str, set[str]]:
+    """Unit id → the customers it has been shipped to."""
+    found: dict[str, set[str]] = {}
+    for chunk in _chunks(unit_ids):
+        for unit_id, customer_id in conn.execute(_SHIPPED_TO, {"units": chunk}):
+            found.setdefault(unit_id, set()).add(customer_id)
+    return found
+
+
+def _sites(conn: Connection, model: type[Location] | type[Unit], ids: list[str]) -> dict[str, str]:
+    """Row id → site id, for locations or units."""
+    found: dict[str, str] = {}
+    for chunk in _chunks(ids):
+        rows = conn.execute(select(model.id, model.site_id).where(col(model.id).in_(chunk)))
+        found.update((r.id, r.site_id) for r in rows)
+    return found
 
 
 def buckets_of(session: Session, principal: Principal) -> list[str]:

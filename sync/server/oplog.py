@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import Connection, delete, event, insert, select, update
+from sqlalchemy import Connection, bindparam, delete, event, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -20,6 +20,8 @@ from sync.server.policy import SyncPolicy
 from sync.server.tables import BucketState, OpCounter, OpLogEntry, RowBucket
 
 _PENDING = "lotline_sync_pending"
+_HELD = "lotline_sync_held"
+_IN_CHUNK = 500  # ids per IN (...) list: well under SQLite's and psycopg's parameter limits
 
 
 class OpLogRecorder:
@@ -51,6 +53,22 @@ class OpLogRecorder:
         """Called after a commit that wrote ops (the stream hub wakes its clients)."""
         self._listeners.append(listener)
 
+    def hold(self, session: Session) -> None:
+        """The session's commits are savepoints of a larger transaction from now on: the changes they commit are
+        kept (what a savepoint rolls back is dropped) until `write_held`, so the whole transaction takes op ids
+        once, at its end."""
+        session.info[_HELD] = {}
+
+    def write_held(self, session: Session, conn: Connection) -> int:
+        """Writes the ops of every change held since `hold`; call it last before the real COMMIT, then
+        `announce()` after it. Returns how many ops were written."""
+        held: dict[int, tuple[str, Any, bool]] = session.info.pop(_HELD, {})
+        return write_ops(conn, self.policy, _latest(self.policy, held.values()))
+
+    def announce(self) -> None:
+        for listener in self._listeners:
+            listener()
+
     # -- session events ------------------------------------------------------------------------------------------
     def _after_flush(self, session: Session, _ctx: Any) -> None:
         # Keyed by object, not id: an id set after a first flush (a row adopting the id a handheld made)
@@ -70,56 +88,97 @@ class OpLogRecorder:
         pending: dict[int, tuple[str, Any, bool]] = session.info.pop(_PENDING, {})
         if not pending:
             return
-        latest: dict[tuple[str, str], dict[str, Any] | None] = {}
-        for kind, obj, deleted in pending.values():
-            latest[(kind, obj.id)] = None if deleted else self.policy.row_data(obj)
-        rows = [(kind, oid, data) for (kind, oid), data in latest.items()]
-        if write_ops(session.connection(), self.policy, rows):
+        held = session.info.get(_HELD)
+        if held is not None:
+            held.update(pending)
+            return
+        if write_ops(session.connection(), self.policy, _latest(self.policy, pending.values())):
             session.info["lotline_sync_wrote"] = True
 
     def _after_commit(self, session: Session) -> None:
         if session.info.pop("lotline_sync_wrote", False):
-            for listener in self._listeners:
-                listener()
+            self.announce()
 
     def _after_rollback(self, session: Session) -> None:
         session.info.pop(_PENDING, None)
         session.info.pop("lotline_sync_wrote", None)
 
 
+def _latest(policy: SyncPolicy, changes: Any) -> list[tuple[str, str, dict[str, Any] | None]]:
+    """Each changed row once, as it is now (None = deleted). Keyed by object, an id set after a first flush
+    is read here, at commit time."""
+    latest: dict[tuple[str, str], dict[str, Any] | None] = {}
+    for kind, obj, deleted in changes:
+        latest[(kind, obj.id)] = None if deleted else policy.row_data(obj)
+    return [(kind, oid, data) for (kind, oid), data in latest.items()]
+
+
 def write_ops(conn: Connection, policy: SyncPolicy, rows: list[tuple[str, str, dict[str, Any] | None]]) -> int:
-    """Turns row states (None = deleted) into ops; returns how many ops were written."""
+    """Turns row states (None = deleted) into ops; returns how many ops were written. Works in sets: a
+    transaction that changed thousands of rows costs a few statements per table, not a few per row."""
+    current = _memberships(conn, [(kind, oid) for kind, oid, _ in rows])
+    targets = _targets(conn, policy, rows)
     planned: list[dict[str, Any]] = []
-    for kind, oid, data in rows:
-        current = {r.bucket: r.data_checksum for r in conn.execute(
-            select(RowBucket.bucket, RowBucket.data_checksum)
-            .where(RowBucket.object_type == kind, RowBucket.object_id == oid))}
-        target = policy.buckets_for(conn, kind, data) if data is not None else set()
+    joined: list[dict[str, Any]] = []
+    changed: list[dict[str, Any]] = []
+    left: list[dict[str, Any]] = []
+    for (kind, oid, data), target in zip(rows, targets, strict=True):
+        held = current.get((kind, oid), {})
         data_json = canonical_json(data) if data is not None else None
         put_sum = put_checksum(kind, oid, data_json) if data_json is not None else 0
         for bucket in sorted(target):
-            if current.get(bucket) == put_sum:
+            if held.get(bucket) == put_sum:
                 continue  # the bucket already has exactly this row
             planned.append({"bucket": bucket, "op": OpType.PUT.value, "object_type": kind, "object_id": oid,
                             "data": data_json, "checksum": put_sum})
-        for bucket in sorted(set(current) - target):
+            row = {"k": kind, "o": oid, "b": bucket, "sum": put_sum}
+            (changed if bucket in held else joined).append(row)
+        for bucket in sorted(set(held) - target):
             planned.append({"bucket": bucket, "op": OpType.REMOVE.value, "object_type": kind, "object_id": oid,
                             "data": None, "checksum": remove_checksum(kind, oid)})
-        gone = set(current) - target
-        if gone:
-            conn.execute(delete(RowBucket).where(RowBucket.object_type == kind, RowBucket.object_id == oid,
-                                                 RowBucket.bucket.in_(gone)))
-        for bucket in target:
-            if bucket not in current:
-                conn.execute(insert(RowBucket).values(object_type=kind, object_id=oid, bucket=bucket,
-                                                      data_checksum=put_sum))
-            elif current[bucket] != put_sum:
-                conn.execute(update(RowBucket).where(RowBucket.object_type == kind, RowBucket.object_id == oid,
-                                                     RowBucket.bucket == bucket).values(data_checksum=put_sum))
+            left.append({"k": kind, "o": oid, "b": bucket})
+    same_row = (RowBucket.object_type == bindparam("k"), RowBucket.object_id == bindparam("o"),
+                RowBucket.bucket == bindparam("b"))
+    if left:
+        conn.execute(delete(RowBucket).where(*same_row), left)
+    if changed:
+        conn.execute(update(RowBucket).where(*same_row).values(data_checksum=bindparam("sum")), changed)
+    if joined:
+        conn.execute(insert(RowBucket).values(object_type=bindparam("k"), object_id=bindparam("o"),
+                                              bucket=bindparam("b"), data_checksum=bindparam("sum")), joined)
     if not planned:
         return 0
     append_ops(conn, planned)
     return len(planned)
+
+
+def _memberships(conn: Connection, keys: list[tuple[str, str]]) -> dict[tuple[str, str], dict[str, int]]:
+    """(type, id) → {bucket: checksum of the row as that bucket has it}, for the rows that are in any bucket."""
+    ids_by_kind: dict[str, list[str]] = {}
+    for kind, oid in keys:
+        ids_by_kind.setdefault(kind, []).append(oid)
+    found: dict[tuple[str, str], dict[str, int]] = {}
+    for kind, ids in ids_by_kind.items():
+        for start in range(0, len(ids), _IN_CHUNK):
+            for r in conn.execute(select(RowBucket.object_id, RowBucket.bucket, RowBucket.data_checksum).where(
+                    RowBucket.object_type == kind, RowBucket.object_id.in_(ids[start:start + _IN_CHUNK]))):
+                found.setdefault((kind, r.object_id), {})[r.bucket] = r.data_checksum
+    return found
+
+
+def _targets(conn: Connection, policy: SyncPolicy,
+             rows: list[tuple[str, str, dict[str, Any] | None]]) -> list[set[str]]:
+    """The buckets each row belongs in now (none for a deleted row), asking the policy once per table."""
+    targets: list[set[str]] = [set() for _ in rows]
+    live_by_kind: dict[str, list[int]] = {}
+    for i, (kind, _oid, data) in enumerate(rows):
+        if data is not None:
+            live_by_kind.setdefault(kind, []).append(i)
+    for kind, positions in live_by_kind.items():
+        found = policy.buckets_for(conn, kind, [rows[i][2] for i in positions])  # type: ignore[misc]
+        for i, buckets in zip(positions, found, strict=True):
+            targets[i] = buckets
+    return targets
 
 
 def append_ops(conn: Connection, planned: list[dict[str, Any]]) -> None:

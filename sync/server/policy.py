@@ -14,5 +14,6 @@ class SyncPolicy(Protocol):
     def row_data(self, obj: Any) -> dict[str, Any]:
         """The columns a client receives, JSON-ready."""
 
-    def buckets_for(self, conn: Connection, object_type: str, row: dict[str, Any]) -> set[str]:
-        """Every bucket the row belongs in now."""
+    def buckets_for(self, conn: Connection, object_type: str, rows: list[dict[str, Any]]) -> list[set[str]]:
+        """Every bucket each row (all of `object_type`) belongs in now, in the order given. Called once per
+        table for all the rows a transaction changed, so a rule that reads the database reads for all of them."""

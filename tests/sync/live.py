@@ -133,7 +133,7 @@ def server_rows_for(engine: Engine, username: str) -> dict[str, dict[str, dict[s
         for model, kind in SYNCED.items():
             for obj in session.exec(select(model)):
                 data = policy.row_data(obj)
-                if policy.buckets_for(conn, kind, data) & names:
+                if policy.buckets_for(conn, kind, [data])[0] & names:
                     found.setdefault(kind, {})[obj.id] = json.loads(canonical_json(data))
     return found
 

@@ -171,11 +171,11 @@ def test_a_client_behind_a_compaction_still_verifies_and_converges(handheld: Han
     picker = handheld("picker")
     picker.store.record("event_command", *receive("L1", qty=50))
     picker.sync_once()
-    for n in range(6):  # the lot's stock row is rewritten again and again: superseded ops to compact
+    for n in range(6):  # the lot's stock row is rewritten commit after commit: superseded ops to compact
         picker.store.record("event_command", *command("move", 10 + n, unit="PCB-01/L1", qty=1,
                                                       from_location="S1-A-01" if n % 2 == 0 else "S1-A-02",
                                                       to_location="S1-A-02" if n % 2 == 0 else "S1-A-01"))
-    picker.upload()
+        picker.upload()  # one upload each (moves uploaded together share a commit and one op per row)
     with httpx.Client(base_url=live.url) as http:
         token = http.post("/api/auth/login", json={"username": "admin", "password": "admin-pass-1"}).json()
         folded = http.post("/api/sync/compact", headers={"Authorization": f"Bearer {token['access_token']}"}).json()

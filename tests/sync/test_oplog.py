@@ -80,8 +80,8 @@ class MovingPolicy:
     def row_data(self, obj: Any) -> dict[str, Any]:
         return {}
 
-    def buckets_for(self, conn: Connection, object_type: str, row: dict[str, Any]) -> set[str]:
-        return {f'zone["{row["zone"]}"]'}
+    def buckets_for(self, conn: Connection, object_type: str, rows: list[dict[str, Any]]) -> list[set[str]]:
+        return [{f'zone["{row["zone"]}"]'} for row in rows]
 
 
 def test_a_row_that_leaves_a_bucket_gets_a_remove_there_and_a_put_in_the_new_one(engine: Engine) -> None:
