@@ -18,6 +18,9 @@ class Settings:
     sync_endpoint: str = ""
     trace_max_depth: int = 12
     trace_max_nodes: int = 5000
+    # Uploaded ops applied per database transaction: more shares each commit among more ops, fewer holds SQLite's
+    # write lock (PostgreSQL's row locks) for less time while other handhelds wait.
+    upload_chunk_ops: int = 200
     debug: bool = False
     extra: dict[str, str] = field(default_factory=dict)
 
@@ -33,5 +36,7 @@ class Settings:
             "sync_endpoint": os.environ.get("LOTLINE_SYNC_ENDPOINT", ""),
             "debug": os.environ.get("LOTLINE_DEBUG", "") == "1",
         }
+        if os.environ.get("LOTLINE_UPLOAD_CHUNK_OPS"):
+            values["upload_chunk_ops"] = int(os.environ["LOTLINE_UPLOAD_CHUNK_OPS"])
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)  # type: ignore[arg-type]

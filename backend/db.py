@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
-from sqlalchemy import event
+from pydantic_core import PydanticUndefined
+from sqlalchemy import bindparam, event, insert, update
 from sqlalchemy.engine import Connection, Engine, make_url
-from sqlmodel import Session, create_engine
+from sqlmodel import Session, SQLModel, create_engine
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -101,6 +102,65 @@ class Batch:
                 self.connection.rollback()
         finally:
             self.connection.close()
+
+
+# -- rows written in sets, outside the ORM's unit of work ----------------------------------------------------------
+RowsWritten = Callable[[Session, type[SQLModel], list[dict[str, Any]]], None]
+_row_listeners: list[RowsWritten] = []
+
+
+def on_rows_written(listener: RowsWritten) -> None:
+    """`listener(session, model, rows)` hears of rows written by `insert_rows` / `update_rows` as they are
+    written, in the session's transaction: what an ORM flush tells session event listeners (the op log)."""
+    if listener not in _row_listeners:
+        _row_listeners.append(listener)
+
+
+def complete_row(model: type[SQLModel], values: Mapping[str, Any]) -> dict[str, Any]:
+    """Every column of `model`: the values given, the model's defaults for the rest (as constructing it would).
+    Raises TypeError naming a column with neither, or a value for a column the model does not have."""
+    unknown = set(values) - set(model.model_fields)
+    if unknown:
+        raise TypeError(f"{model.__name__} has no column(s) {', '.join(sorted(unknown))}")
+    row: dict[str, Any] = {}
+    for name, field in model.model_fields.items():
+        if name in values:
+            row[name] = values[name]
+        elif field.default_factory is not None:
+            row[name] = field.default_factory()  # type: ignore[call-arg]
+        elif field.default is not PydanticUndefined:
+            row[name] = field.default
+        else:
+            raise TypeError(f"{model.__name__}.{name} needs a value")
+    return row
+
+
+def insert_rows(session: Session, model: type[SQLModel], rows: list[dict[str, Any]]) -> None:
+    """Inserts complete rows (see `complete_row`) in one statement, in the session's transaction."""
+    if rows:
+        session.connection().execute(insert(model), rows)
+        _tell(session, model, rows)
+
+
+def update_rows(session: Session, model: type[SQLModel], rows: list[dict[str, Any]], columns: tuple[str, ...]) -> None:
+    """Writes `columns` of complete rows, found by id, in one statement; objects the session holds for them are
+    expired, so the ORM reads them afresh."""
+    if not rows:
+        return
+    table = model.__table__  # type: ignore[attr-defined]
+    statement = update(model).where(table.c.id == bindparam("_id")).values(
+        {name: bindparam(f"_{name}") for name in columns})
+    session.connection().execute(statement, [{"_id": r["id"], **{f"_{n}": r[n] for n in columns}} for r in rows])
+    for r in rows:
+        held = session.identity_map.get(session.identity_key(model, r["id"]))
+        if held is not None:
+            session.expire(held)
+    _tell(session, model, rows)
+
+
+def _tell(session: Session, model: type[SQLModel], rows: list[dict[str, Any]]) -> None:
+    for listener in _row_listeners:
+        listener(session, model, rows)
 
 
 def atomic(method: Callable[Concatenate[Any, P], R]) -> Callable[Concatenate[Any, P], R]:

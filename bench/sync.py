@@ -170,7 +170,8 @@ def timed(fn: Callable[[], Any]) -> tuple[float, Any]:
 # -- scenarios ---------------------------------------------------------------------------------------------------------
 
 
-def upload_scenario(db: Database, workdir: Path, events: int, baseline_events: int) -> dict[str, Any]:
+def upload_scenario(db: Database, workdir: Path, events: int) -> dict[str, Any]:
+    """One handheld with `events` receives queued offline uploads them (batches of 1,000) to a fresh server."""
     engine, url = db.fresh()
     server = Server(url, SCHEMA if db.kind == "postgres" else None, workdir)
     try:
@@ -184,7 +185,7 @@ def upload_scenario(db: Database, workdir: Path, events: int, baseline_events: i
         def timed_post(url: str, body: dict[str, Any], token: str | None = None) -> Any:
             start = time.perf_counter()
             answer = post_json(url, body, token)
-            batches.append(len(body.get("batch", ())) / (time.perf_counter() - start))
+            batches.append(time.perf_counter() - start)
             return answer
 
         client.transport.post_json = timed_post  # type: ignore[method-assign]
@@ -192,20 +193,86 @@ def upload_scenario(db: Database, workdir: Path, events: int, baseline_events: i
         ack_s, report = timed(client.upload)
         server_cpu_s = server.cpu_s() - cpu_before
         assert report.applied == events, report
-        one_by_one = handheld(workdir, server, "batch-of-1", batch_size=1)
-        one_by_one.store.record_many([("event_command", *receive(n, "O"), "PUT") for n in range(baseline_events)])
-        one_s, _ = timed(one_by_one.upload)
-        rest_s = rest_baseline(server, baseline_events)
         server_errors = server.errors()
     finally:
         server.stop()
         engine.dispose()
-    return {"events": events, "record_local_s": record_s, "ack_s": ack_s, "events_per_s": events / ack_s,
-            "server_cpu_s": server_cpu_s, "events_per_server_cpu_s": events / server_cpu_s,
-            "server_errors": server_errors,
-            "batch_events_per_s_median": statistics.median(batches), "baseline_events": baseline_events,
-            "batch_of_1_events_per_s": baseline_events / one_s,
-            "rest_one_by_one_events_per_s": baseline_events / rest_s}
+    return {"events": events, "record_local_s": record_s, "ack_s": ack_s, "server_cpu_s": server_cpu_s,
+            "batch_s": batches, "server_errors": server_errors}
+
+
+def upload_runs(db: Database, workdir: Path, events: int, runs: int) -> dict[str, Any]:
+    done = [upload_scenario(db, workdir, events) for _ in range(runs)]
+    acks = sorted(r["ack_s"] for r in done)
+    cpu = statistics.median(r["server_cpu_s"] for r in done) / events
+    batch_s = sorted(b for r in done for b in r["batch_s"][1:])  # the first batch of a run also warms the server
+    return {"events": events, "runs": runs, "ack_s": acks, "ack_s_median": statistics.median(acks),
+            "events_per_s": events / statistics.median(acks), "server_cpu_ms_per_event": cpu * 1000,
+            "events_per_server_cpu_s": 1 / cpu, "record_local_s": statistics.median(r["record_local_s"] for r in done),
+            "batch_ms_p50": 1000 * percentile(batch_s, 50), "batch_ms_p95": 1000 * percentile(batch_s, 95),
+            "server_errors": {k: v for r in done for k, v in r["server_errors"].items()}}
+
+
+def baselines(db: Database, workdir: Path, events: int) -> dict[str, Any]:
+    """The same receives one op per request (batch of 1) and one REST call each, against one server."""
+    engine, url = db.fresh()
+    server = Server(url, SCHEMA if db.kind == "postgres" else None, workdir)
+    try:
+        one_by_one = handheld(workdir, server, "batch-of-1", batch_size=1)
+        one_by_one.store.record_many([("event_command", *receive(n, "O"), "PUT") for n in range(events)])
+        one_s, _ = timed(one_by_one.upload)
+        rest_s = rest_baseline(server, events)
+    finally:
+        server.stop()
+        engine.dispose()
+    return {"events": events, "batch_of_1_events_per_s": events / one_s,
+            "rest_one_by_one_events_per_s": events / rest_s}
+
+
+def apply_compare(db: Database, events: int) -> dict[str, Any]:
+    """In this process, on fresh databases: one upload of `events` receives applied in chunks (posting) against the
+    same applied op by op, each op in its own transaction (what every op took before chunks)."""
+    from backend.sync.apply import UploadApplier
+
+    def op_by_op(applier: UploadApplier, batch: list[Any]) -> None:
+        for entry in batch:
+            applier.apply_one(entry)
+
+    times = {}
+    for way in ("op_by_op", "chunked"):
+        engine, _ = db.fresh()
+        applier = UploadApplier(engine, principal(engine, "picker"), "bench")
+        batch = crud_batch(events, way[:2].upper())
+        cpu_start, wall_start = time.process_time(), time.perf_counter()
+        if way == "chunked":
+            applier.apply(batch)
+        else:
+            op_by_op(applier, batch)
+        times[way] = time.perf_counter() - wall_start
+        times[f"{way}_cpu"] = time.process_time() - cpu_start
+        engine.dispose()
+    return {"events": events, **{f"{k}_ms_per_event": 1000 * v / events for k, v in times.items()},
+            "speedup": times["op_by_op"] / times["chunked"]}
+
+
+def principal(engine: Engine, username: str) -> Any:
+    from backend.auth.service import principal_of
+    from shared_models.users import User
+
+    with Session(engine) as session:
+        return principal_of(session.exec(select(User).where(User.username == username)).one())
+
+
+def crud_batch(events: int, prefix: str) -> list[Any]:
+    from sync.protocol import CrudEntry
+
+    return [CrudEntry.from_wire({"op_id": n + 1, "op": "PUT", "type": "event_command", "id": i, "data": d}, n)
+            for n, (i, d) in enumerate(receive(n, prefix) for n in range(events))]
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))] if ordered else float("nan")
 
 
 def rest_baseline(server: Server, events: int) -> float:
@@ -313,26 +380,23 @@ def clients_scenario(db: Database, workdir: Path, clients: int, events_each: int
             "p95_s": times[min(len(times) - 1, int(0.95 * len(times)))]}
 
 
-def profile_apply(db: Database, events: int) -> list[tuple[str, float]]:
-    """Where the server's upload time goes: UploadApplier.apply in-process under cProfile, by project function."""
-    from backend.auth.service import principal_of
+def profile_apply(db: Database, events: int) -> dict[str, Any]:
+    """Where the server's upload time goes: UploadApplier.apply in-process under cProfile, by phase and function."""
     from backend.sync.apply import UploadApplier
-    from shared_models.users import User
-    from sync.protocol import CrudEntry
 
     engine, _ = db.fresh()
-    with Session(engine) as session:
-        picker = principal_of(session.exec(select(User).where(User.username == "picker")).one())
-    batch = [CrudEntry.from_wire({"op_id": n + 1, "op": "PUT", "type": "event_command", "id": i, "data": d}, n)
-             for n, (i, d) in enumerate(receive(n, "P") for n in range(events))]
     profiler = cProfile.Profile()
-    profiler.runcall(UploadApplier(engine, picker, "bench").apply, batch)
+    profiler.runcall(UploadApplier(engine, principal(engine, "picker"), "bench").apply, crud_batch(events, "P"))
     stats = pstats.Stats(profiler).stats  # type: ignore[attr-defined]
     total = max(ct for (_f, _l, _n), (_cc, _nc, _tt, ct, _c) in stats.items())
-    mine = [(f"{Path(f).relative_to(ROOT)}:{name}", ct / total) for (f, _l, name), (_cc, _nc, _tt, ct, _c)
-            in stats.items() if f.startswith(str(ROOT)) and ".venv" not in f]
+    mine = {f"{Path(f).relative_to(ROOT)}:{name}": ct / total for (f, _l, name), (_cc, _nc, _tt, ct, _c)
+            in stats.items() if f.startswith(str(ROOT)) and ".venv" not in f}
+    phases = {"decide (posting rules)": "backend/warehouse/posting.py:_decide",
+              "write domain rows": "backend/warehouse/posting.py:_write",
+              "op log": "sync/server/oplog.py:write_held", "commit": "backend/db.py:commit"}
     engine.dispose()
-    return sorted(mine, key=lambda x: -x[1])[:14]
+    return {"phases": {label: mine.get(key, 0.0) for label, key in phases.items()},
+            "functions": sorted(mine.items(), key=lambda x: -x[1])[:14]}
 
 
 def main() -> None:
@@ -349,6 +413,7 @@ def main() -> None:
                                                            "postgresql://postgres@127.0.0.1:5432/test"))
     parser.add_argument("--events", type=int, default=10_000)
     parser.add_argument("--baseline-events", type=int, default=1_000)
+    parser.add_argument("--runs", type=int, default=3, help="upload runs (each on a fresh database and server)")
     parser.add_argument("--rows", type=int, default=50_000)
     parser.add_argument("--clients", type=int, default=20)
     parser.add_argument("--client-events", type=int, default=50)
@@ -370,14 +435,20 @@ def main() -> None:
         result: dict[str, Any] = {"db": args.db, "cpus": os.cpu_count(), "load_1m": os.getloadavg()[0],
                                   "python": platform.python_version(), "targets": TARGETS}
         if "upload" in only:
-            result["upload"] = up = upload_scenario(db, workdir, args.events, args.baseline_events)
-            print(f"{up['events']:,} queued offline events acknowledged in {up['ack_s']:.1f} s (target < "
+            result["upload"] = up = upload_runs(db, workdir, args.events, args.runs)
+            print(f"{up['events']:,} queued offline events acknowledged in {up['ack_s_median']:.1f} s, median of "
+                  f"{up['runs']} (min {up['ack_s'][0]:.1f}, max {up['ack_s'][-1]:.1f}; target < "
                   f"{TARGETS['ack_10k_s']:.0f} s); queued locally in {up['record_local_s']:.2f} s", flush=True)
-            print(f"upload throughput {up['events_per_s']:,.0f} events/s, median batch "
-                  f"{up['batch_events_per_s_median']:,.0f} (target >= {TARGETS['upload_events_per_s']:,.0f}); "
-                  f"{up['events_per_server_cpu_s']:,.0f} events per server CPU second; baseline on "
-                  f"{up['baseline_events']:,} events: batch of 1 {up['batch_of_1_events_per_s']:,.0f}/s, REST one by "
-                  f"one {up['rest_one_by_one_events_per_s']:,.0f}/s", flush=True)
+            print(f"upload throughput {up['events_per_s']:,.0f} events/s (target >= "
+                  f"{TARGETS['upload_events_per_s']:,.0f}); server CPU {up['server_cpu_ms_per_event']:.2f} ms per "
+                  f"event ({up['events_per_server_cpu_s']:,.0f} events per server CPU second); 1,000-event batch "
+                  f"answered in p50 {up['batch_ms_p50']:.0f} ms, p95 {up['batch_ms_p95']:.0f} ms", flush=True)
+            result["apply"] = ap = apply_compare(db, args.baseline_events)
+            print(f"in this process, {ap['events']:,} receives: chunked {ap['chunked_ms_per_event']:.2f} ms/event vs "
+                  f"op by op {ap['op_by_op_ms_per_event']:.2f} ms/event ({ap['speedup']:.1f}x)", flush=True)
+            result["baselines"] = base = baselines(db, workdir, args.baseline_events)
+            print(f"baselines on {base['events']:,} events: batch of 1 {base['batch_of_1_events_per_s']:,.0f}/s, "
+                  f"REST one by one {base['rest_one_by_one_events_per_s']:,.0f}/s", flush=True)
         if "download" in only:
             result["download"] = down = download_scenario(db, workdir, args.rows)
             print(f"initial download of {down['rows']:,} rows in {down['download_s']:.1f} s (target < "
@@ -399,9 +470,11 @@ def main() -> None:
             for line, count in result.get(scenario, {}).get("server_errors", {}).items():
                 print(f"  server logged during {scenario}, {count}x: {line}")
         if args.profile:
-            result["profile_apply"] = profile_apply(db, min(args.events, 2000))
-            print("server upload apply, share of time by project function (cumulative):")
-            for name, share in result["profile_apply"]:
+            result["profile_apply"] = prof = profile_apply(db, min(args.events, 4000))
+            print("server upload apply, share of time by phase: " + ", ".join(
+                f"{label} {share:.0%}" for label, share in prof["phases"].items()))
+            print("and by project function (cumulative):")
+            for name, share in prof["functions"]:
                 print(f"  {share:6.1%}  {name}")
     existing = json.loads(args.out.read_text()) if args.out.exists() else {}
     existing[args.db] = {**existing.get(args.db, {}), **result}

@@ -203,6 +203,11 @@ CHECKS: dict[str, GateCheck] = {
 }
 
 
+def guards(rules: list[GateRuleData], action: str) -> bool:
+    """Whether any enabled rule guards `action` (when none does, the facts need not be gathered)."""
+    return any(r.enabled and action in r.actions for r in rules)
+
+
 def evaluate(rules: list[GateRuleData], action: str, ctx: GateContext) -> list[Violation]:
     """Runs every enabled rule guarding `action`; each violation carries the rule's messages (en, zh).
     Raises UnknownCheck for a rule naming a check that does not exist: a gate is never skipped silently."""

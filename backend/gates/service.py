@@ -11,11 +11,11 @@ import yaml
 from sqlalchemy import func, or_
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from backend.errors import InvalidInput, NotFound
 from shared_models.enums import InspectionStage
-from shared_models.gate_checks import ACTIONS, CHECKS, GateContext, GateRuleData, evaluate
+from shared_models.gate_checks import ACTIONS, CHECKS, GateContext, GateRuleData, evaluate, guards
 from shared_models.gates import Violation
 from shared_models.masterdata import Item, Location
 from shared_models.quality.tables import GateRule, Inspection, InspectionPlan, OperationReport, Route
@@ -80,6 +80,10 @@ class GateService:
         self._seed()
         return list(self.session.exec(select(GateRule).order_by(GateRule.code)).all())
 
+    def rule_set(self) -> list[GateRuleData]:
+        """Every rule as plain data, for `evaluate`."""
+        return [rule_data(r) for r in self.rules()]
+
     def _seed(self) -> None:
         values = [{"id": new_id(), "code": r.code, "actions": list(r.actions), "check": r.check,
                    "params": dict(r.params), "enabled": r.enabled, "message_en": r.message_en,
@@ -125,8 +129,8 @@ class GateService:
     # -- checking ------------------------------------------------------------------------------------------------
     def check(self, action: str, unit: Unit | None = None, **ctx: Any) -> list[Violation]:
         """What the enabled rules guarding `action` find; `ctx` as for `context`."""
-        rules = [rule_data(r) for r in self.rules()]
-        if not any(r.enabled and action in r.actions for r in rules):
+        rules = self.rule_set()
+        if not guards(rules, action):
             return []
         return evaluate(rules, action, self.context(action, unit, **ctx))
 
@@ -135,17 +139,11 @@ class GateService:
                 route: Route | None = None, today: date | None = None) -> GateContext:
         """The facts the checks read, from the database: the unit's status and inspections, the target location,
         and for an operation report, the work order's route and what has been reported on it so far."""
-        ctx = GateContext(today=today or self.today, action=action)
-        if unit is not None:
-            ctx.unit, ctx.status, ctx.expires_on = unit.code, unit.status, unit.expires_on
-            item = self.session.get(Item, unit.item_id) if unit.item_id else None
-            if item is not None:
-                ctx.needs_iqc = item.needs_iqc and unit.supplier_id is not None
-                ctx.passed_stages = self._passed_stages(unit)
-                if action == "ship":
-                    ctx.has_oqc_plan = self._has_oqc_plan(item)
-        if target is not None:
-            ctx.target_location, ctx.target_location_kind = target.code, target.kind.value
+        item = self.session.get(Item, unit.item_id) if unit is not None and unit.item_id else None
+        passed = self.passed_stages([unit])[unit.id] if unit is not None and item is not None else frozenset()
+        ctx = self.unit_context(action, unit, item, passed, target=target, today=today)
+        if item is not None and action == "ship":
+            ctx.has_oqc_plan = self._has_oqc_plan(item)
         if work_order is not None:
             ctx.work_order = work_order.code
             ctx.good_by_seq = self.good_by_seq(work_order.id)
@@ -156,13 +154,32 @@ class GateService:
             ctx.previous_seq = earlier[-1] if earlier else None
         return ctx
 
-    def _passed_stages(self, unit: Unit) -> frozenset[str]:
-        """Stages whose latest inspection of the unit, or of the lot a serial belongs to, passed."""
-        ids = [unit.id, *([unit.lot_unit_id] if unit.lot_unit_id else [])]
-        rows = self.session.exec(select(Inspection.stage, Inspection.verdict).where(Inspection.unit_id.in_(ids))
-                                 .order_by(Inspection.occurred_at, Inspection.recorded_at)).all()
-        latest = {stage: verdict for stage, verdict in rows}
-        return frozenset(stage.value for stage, verdict in latest.items() if verdict == "pass")
+    def unit_context(self, action: str, unit: Unit | None, item: Item | None, passed_stages: frozenset[str], *,
+                     target: Location | None = None, today: date | None = None) -> GateContext:
+        """The unit and target facts from what the caller has already read (no I/O): `context` uses it for one
+        unit, set-based capture for many."""
+        ctx = GateContext(today=today or self.today, action=action)
+        if unit is not None:
+            ctx.unit, ctx.status, ctx.expires_on = unit.code, unit.status, unit.expires_on
+            if item is not None:
+                ctx.needs_iqc = item.needs_iqc and unit.supplier_id is not None
+                ctx.passed_stages = passed_stages
+        if target is not None:
+            ctx.target_location, ctx.target_location_kind = target.code, target.kind.value
+        return ctx
+
+    def passed_stages(self, units: list[Unit]) -> dict[str, frozenset[str]]:
+        """Unit id → stages whose latest inspection of the unit, or of the lot a serial belongs to, passed."""
+        own = {u.id: {u.id, *([u.lot_unit_id] if u.lot_unit_id else [])} for u in units}
+        wanted = sorted({i for ids in own.values() for i in ids})
+        rows = self.session.exec(select(Inspection.unit_id, Inspection.stage, Inspection.verdict)
+                                 .where(col(Inspection.unit_id).in_(wanted))
+                                 .order_by(Inspection.occurred_at, Inspection.recorded_at)).all() if wanted else []
+        found: dict[str, frozenset[str]] = {}
+        for unit_id, ids in own.items():
+            latest = {stage: verdict for inspected, stage, verdict in rows if inspected in ids}
+            found[unit_id] = frozenset(stage.value for stage, verdict in latest.items() if verdict == "pass")
+        return found
 
     def _has_oqc_plan(self, item: Item) -> bool:
         plan = self.session.exec(select(InspectionPlan.id).where(

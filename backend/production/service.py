@@ -11,7 +11,7 @@ from backend.trace.walk import reaches
 from backend.warehouse.capture import EventCapture
 from backend.warehouse.errors import GateViolated, GenealogyCycle, UnitExists, WrongTracking
 from backend.warehouse.ledger import EPSILON
-from backend.warehouse.service import expiry_for, unit_code
+from backend.warehouse.posting import expiry_for, unit_code
 from shared_models import commands as cmd
 from shared_models.enums import BomStatus, EventType, LineRole, Tracking, UnitKind, UnitStatus, WorkOrderStatus
 from shared_models.gates import as_attributes

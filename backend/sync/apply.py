@@ -10,9 +10,10 @@ Conflict policy (ARCHITECTURE.md §4), one rule per kind of data:
   write based on an older version is applied and answered `conflict` naming what it overwrote;
 - status changes follow the unit state machine; an illegal one is `rejected` with the reason.
 
-Ops are applied in order, in chunks of `CHUNK_OPS`, each chunk one database transaction (`backend.db.Batch`):
-every op runs in a savepoint of its own, so a refused op rolls back alone, and the chunk's receipts, op log and
-after-commit work are written once, with one COMMIT. A retried batch gets the stored verdicts and changes
+Ops are applied in order, in chunks (Settings.upload_chunk_ops), each chunk one database transaction
+(`backend.db.Batch`): receives, moves and picks next to each other are posted as one run, every other op runs in
+a savepoint of its own, so a refused op changes nothing, and the chunk's receipts, op log and after-commit work
+are written once, with one COMMIT. A retried batch gets the stored verdicts and changes
 nothing already done. A chunk that clashes with a concurrent write is applied again op by op, each op with its
 receipt in its own transaction (the path every op took before chunks).
 """
@@ -29,16 +30,19 @@ from sqlmodel import Session, col, select
 
 from backend import hooks
 from backend.auth.principal import Principal
+from backend.config import Settings
 from backend.db import Batch
 from backend.errors import DomainError
 from backend.masterdata.service import MasterDataService
 from backend.production.operations import OperationService
 from backend.production.service import ProductionService
 from backend.quality.service import InspectionService
+from backend.warehouse.posting import Posting
 from backend.warehouse.service import WarehouseService
 from backend.warehouse.status import StatusService
 from shared_models import commands as cmd
 from shared_models.enums import Role
+from shared_models.gates import Violation
 from shared_models.production_commands import ReportOperation
 from shared_models.quality.commands import RecordInspection
 from sync.protocol import CrudEntry, CrudOp, Verdict, VerdictStatus
@@ -68,17 +72,13 @@ MASTER_DATA = {"item": "item", "supplier": "supplier", "customer": "customer", "
 MASTER_DATA_KEY = {"item": "part_no"}  # the others are looked up by code
 
 
-# Ops per transaction: enough that the commit and the op log's bookkeeping are shared by many ops, few enough that
-# one upload holds SQLite's write lock (or PostgreSQL's row locks) for a fraction of a second.
-CHUNK_OPS = 200
-
-
 class TemporaryFailure(Exception):
     """The database is unreachable or busy: answer 5xx and let the client retry the batch."""
 
 
 class UploadApplier:
-    def __init__(self, engine: Engine, principal: Principal, client_id: str, *, chunk_ops: int = CHUNK_OPS) -> None:
+    def __init__(self, engine: Engine, principal: Principal, client_id: str, *,
+                 chunk_ops: int = Settings.upload_chunk_ops) -> None:
         self.engine = engine
         self.by = principal
         self.client_id = client_id
@@ -100,7 +100,7 @@ class UploadApplier:
                 RECORDER.hold(session)
                 hooks.hold(session)
                 known = self._receipts(session, entries)
-                verdicts = [known.get(entry.op_id) or self._apply_in(session, entry) for entry in entries]
+                verdicts = self._apply_all(session, entries, known)
                 fresh = [(e, v) for e, v in zip(entries, verdicts, strict=True) if e.op_id not in known]
                 session.add_all(self._kept(e, v) for e, v in fresh if v.status in _KEPT)
                 session.commit()  # releases the last savepoint
@@ -128,6 +128,36 @@ class UploadApplier:
             UploadReceipt.client_id == self.client_id, col(UploadReceipt.op_id).in_([e.op_id for e in entries])))
         return {r.op_id: Verdict(r.op_id, VerdictStatus(r.status), r.code, r.reason) for r in rows}
 
+    def _apply_all(self, session: Session, entries: list[CrudEntry], known: dict[int, Verdict]) -> list[Verdict]:
+        """In order: ops already answered keep their verdict; receives, moves and picks next to each other are
+        posted as one run (backend/warehouse/posting.py); every other op goes through its service on its own."""
+        verdicts: dict[int, Verdict] = {}
+        run: list[tuple[CrudEntry, cmd.Receive | cmd.Move]] = []
+        for entry in entries:
+            if entry.op_id in known:
+                verdicts[entry.op_id] = known[entry.op_id]
+            elif _postable(entry):
+                try:
+                    run.append((entry, _parse(entry)))  # type: ignore[arg-type]
+                except ValidationError as exc:
+                    verdicts[entry.op_id] = _invalid(entry, exc)
+            else:
+                verdicts.update(self._post(session, run))
+                run = []
+                verdicts[entry.op_id] = self._apply_in(session, entry)
+        verdicts.update(self._post(session, run))
+        return [verdicts[entry.op_id] for entry in entries]
+
+    def _post(self, session: Session, run: list[tuple[CrudEntry, cmd.Receive | cmd.Move]]) -> dict[int, Verdict]:
+        if not run:
+            return {}
+        posted = Posting(session, self.by, record_gate_violations=True).post([c for _, c in run])
+        if session.in_transaction():
+            session.commit()  # releases the run's savepoint
+        return {entry.op_id: _outcome(entry, done.replayed, done.violations) if done.error is None
+                else Verdict(entry.op_id, VerdictStatus.REJECTED, done.error.code, done.error.detail)
+                for (entry, _), done in zip(run, posted, strict=True)}
+
     def _apply_in(self, session: Session, entry: CrudEntry) -> Verdict:
         """One op inside a batch: what it changes is kept only if it is applied (its savepoint is released)."""
         try:
@@ -137,7 +167,7 @@ class UploadApplier:
             return Verdict(entry.op_id, VerdictStatus.REJECTED, exc.code, exc.detail)
         except ValidationError as exc:
             session.rollback()
-            return Verdict(entry.op_id, VerdictStatus.REJECTED, "invalid_command", _validation_summary(exc))
+            return _invalid(entry, exc)
         if session.in_transaction():
             session.commit()  # the services commit themselves; master-data changes are committed here
         return verdict
@@ -192,24 +222,14 @@ class UploadApplier:
         if entry.op is not CrudOp.PUT:
             raise _Refusal("events_are_immutable", f"Event {entry.id} is a recorded fact; {entry.op.value} is "
                            "not possible. Record a correcting event instead.")
-        data = dict(entry.data)
-        kind = data.pop("kind", None)
+        kind = entry.data.get("kind")
         if kind not in COMMANDS:
             raise _Refusal("unknown_command", f"Unknown event kind {kind!r}; one of: {', '.join(sorted(COMMANDS))}.")
-        schema, factory, method = COMMANDS[kind]
-        command = schema.model_validate({**data, "id": entry.id})
+        _schema, factory, method = COMMANDS[kind]
         service = factory(session, self.by, record_gate_violations=True) if factory is not StatusService \
             else factory(session, self.by)
-        getattr(service, method)(command)
-        if service.ledger.replayed:
-            return Verdict(entry.op_id, VerdictStatus.DUPLICATE, "duplicate_event", f"Event {entry.id} was "
-                           "already recorded; nothing changed.")
-        violations = getattr(service, "violations", [])
-        if violations:
-            reasons = "; ".join(v.reason for v in violations)
-            return Verdict(entry.op_id, VerdictStatus.CONFLICT, "gate_violated_offline",
-                           f"Recorded as done, but {reasons}. QA has been told.")
-        return Verdict(entry.op_id, VerdictStatus.APPLIED)
+        getattr(service, method)(_parse(entry))
+        return _outcome(entry, service.ledger.replayed, getattr(service, "violations", []))
 
     def _master_data(self, session: Session, entry: CrudEntry) -> Verdict:
         if self.by.role not in (Role.ADMIN, Role.QA_MANAGER):
@@ -256,6 +276,32 @@ class UploadApplier:
 
 
 _KEPT = (VerdictStatus.REJECTED, VerdictStatus.CONFLICT)
+POSTED = ("receive", "move", "pick")  # recorded in sets when next to each other in a chunk
+
+
+def _postable(entry: CrudEntry) -> bool:
+    return entry.type == "event_command" and entry.op is CrudOp.PUT and entry.data.get("kind") in POSTED
+
+
+def _parse(entry: CrudEntry) -> BaseModel:
+    """The command an event_command op carries; raises ValidationError naming the field."""
+    data = {k: v for k, v in entry.data.items() if k != "kind"}
+    return COMMANDS[entry.data["kind"]][0].model_validate({**data, "id": entry.id})
+
+
+def _outcome(entry: CrudEntry, replayed: bool, violations: list[Violation]) -> Verdict:
+    if replayed:
+        return Verdict(entry.op_id, VerdictStatus.DUPLICATE, "duplicate_event", f"Event {entry.id} was "
+                       "already recorded; nothing changed.")
+    if violations:
+        reasons = "; ".join(v.reason for v in violations)
+        return Verdict(entry.op_id, VerdictStatus.CONFLICT, "gate_violated_offline",
+                       f"Recorded as done, but {reasons}. QA has been told.")
+    return Verdict(entry.op_id, VerdictStatus.APPLIED)
+
+
+def _invalid(entry: CrudEntry, exc: ValidationError) -> Verdict:
+    return Verdict(entry.op_id, VerdictStatus.REJECTED, "invalid_command", _validation_summary(exc))
 
 
 def _unavailable(exc: DBAPIError) -> bool:

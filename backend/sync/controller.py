@@ -95,12 +95,13 @@ class SyncController(Controller):
     @post("/sync/upload", status_code=200, guards=[allow(Role.QA_MANAGER, Role.INSPECTOR, Role.PICKER,
                                                          Role.ENGINEER)])
     async def upload(self, data: JSONBody[UploadRequest], request: Request[Principal, Any, Any],
-                     principal: Caller) -> Response[dict[str, Any]]:
+                     principal: Caller, settings: Config) -> Response[dict[str, Any]]:
         try:
             batch = [CrudEntry.from_wire(raw, i) for i, raw in enumerate(data.batch)]
         except ProtocolError as exc:
             raise InvalidInput(f"Upload batch: {exc}") from exc
-        applier = UploadApplier(request.app.state.engine, principal, data.client_id)
+        applier = UploadApplier(request.app.state.engine, principal, data.client_id,
+                                chunk_ops=settings.upload_chunk_ops)
         try:
             verdicts = await anyio.to_thread.run_sync(applier.apply, batch)
         except TemporaryFailure as exc:

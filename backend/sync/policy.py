@@ -11,7 +11,9 @@
 
 from __future__ import annotations
 
+import functools
 import json
+from collections.abc import Mapping
 from datetime import date, datetime
 from enum import Enum
 from typing import Any
@@ -32,6 +34,7 @@ SYNCED_TABLES = sorted(SYNCED.values())
 EXCLUDED_COLUMNS = {"event": {"attributes"}}  # fingerprints and count sheets stay on the server
 
 
+@functools.lru_cache(maxsize=4096)  # called for every synced row written; the same few names come back
 def bucket(name: str, *params: str) -> str:
     return f"{name}{json.dumps(list(params), separators=(',', ':'))}"
 
@@ -57,10 +60,16 @@ class LotlinePolicy:
     def object_type(self, obj: Any) -> str | None:
         return SYNCED.get(type(obj))
 
+    def model_type(self, model: type) -> str | None:
+        return SYNCED.get(model)
+
     def row_data(self, obj: Any) -> dict[str, Any]:
-        kind = SYNCED[type(obj)]
-        skip = EXCLUDED_COLUMNS.get(kind, set())
+        skip = EXCLUDED_COLUMNS.get(SYNCED[type(obj)], set())
         return {c.key: _jsonable(getattr(obj, c.key)) for c in obj.__table__.columns if c.key not in skip}
+
+    def row_values(self, model: type, row: Mapping[str, Any]) -> dict[str, Any]:
+        skip = EXCLUDED_COLUMNS.get(SYNCED[model], set())
+        return {c.key: _jsonable(row[c.key]) for c in model.__table__.columns if c.key not in skip}  # type: ignore[attr-defined]
 
     def buckets_for(self, conn: Connection, object_type: str, rows: list[dict[str, Any]]) -> list[set[str]]:
         if object_type == "item":

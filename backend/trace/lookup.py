@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import exists, or_
+from sqlalchemy import case, exists, or_
 from sqlmodel import Session, select
 
 from backend.auth.principal import Principal
@@ -40,7 +40,9 @@ def can_see(session: Session, unit: Unit, principal: Principal) -> bool:
 
 
 def item_by_ref(session: Session, ref: str) -> Item:
-    item = session.exec(select(Item).where(or_(Item.part_no == ref, Item.gtin == ref.zfill(14)))).first()
+    """By part number or GTIN; a part number wins when one item's part number is another's GTIN."""
+    item = session.exec(select(Item).where(or_(Item.part_no == ref, Item.gtin == ref.zfill(14)))
+                        .order_by(case((Item.part_no == ref, 0), else_=1))).first()
     if item is None:
         raise NotFound("item", ref)
     return item

@@ -31,6 +31,21 @@ def fingerprint(command: BaseModel) -> str:
     return hashlib.sha256(json.dumps(payload, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
 
 
+def event_values(command: BaseModel, event_type: EventType, *, site_id: str, by: Principal,
+                 location_id: str | None = None, attributes: dict[str, Any] | None = None,
+                 **fields: Any) -> dict[str, Any]:
+    """The columns of the event a command records (the rest take the model's defaults)."""
+    return {
+        "id": str(getattr(command, "id")),  # noqa: B009 - every EventCommand has an id
+        "type": event_type, "business_step": BUSINESS_STEP[event_type],
+        "occurred_at": getattr(command, "occurred_at"),  # noqa: B009
+        "recorded_at": utcnow(), "device_id": getattr(command, "device_id", ""),
+        "user_id": by.user_id if by.user_id != "system" else None,
+        "site_id": site_id, "location_id": location_id, "note": getattr(command, "note", ""),
+        "attributes": {**(attributes or {}), "fingerprint": fingerprint(command)}, **fields,
+    }
+
+
 class Ledger:
     def __init__(self, session: Session) -> None:
         self.session = session
@@ -57,15 +72,8 @@ class Ledger:
     def open_event(self, command: BaseModel, event_type: EventType, *, site_id: str, by: Principal,
                    location_id: str | None = None, attributes: dict[str, Any] | None = None,
                    **fields: Any) -> Event:
-        event = Event(
-            id=str(getattr(command, "id")),  # noqa: B009
-            type=event_type, business_step=BUSINESS_STEP[event_type],
-            occurred_at=getattr(command, "occurred_at"),  # noqa: B009
-            recorded_at=utcnow(), device_id=getattr(command, "device_id", ""),
-            user_id=by.user_id if by.user_id != "system" else None,
-            site_id=site_id, location_id=location_id, note=getattr(command, "note", ""),
-            attributes={**(attributes or {}), "fingerprint": fingerprint(command)}, **fields,
-        )
+        event = Event(**event_values(command, event_type, site_id=site_id, by=by, location_id=location_id,
+                                     attributes=attributes, **fields))
         self.session.add(event)
         note_event(self.session, event.id)
         return event

@@ -2,91 +2,50 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
-
 from sqlalchemy import case, func
 from sqlmodel import select
 
 from backend.db import atomic
-from backend.trace.lookup import customer_by_code, item_by_ref, location_by_code, supplier_by_code, unit_by_code
+from backend.trace.lookup import customer_by_code, location_by_code, unit_by_code
 from backend.warehouse.capture import EventCapture
 from backend.warehouse.errors import GateViolated, SiteMismatch, UnitExists, WrongTracking
 from backend.warehouse.ledger import EPSILON
 from backend.warehouse.numbering import next_sscc
+from backend.warehouse.posting import Posting
 from shared_models import commands as cmd
-from shared_models.enums import EdgeKind, EventType, LineRole, Tracking, UnitKind, UnitStatus
+from shared_models.enums import EdgeKind, EventType, LineRole, UnitKind, UnitStatus
 from shared_models.gates import as_attributes
 from shared_models.gs1 import GS1Error, validate_sscc
-from shared_models.masterdata import Item, Location, Site
+from shared_models.masterdata import Location, Site
 from shared_models.trace import ContainerContent, Event, EventLine, Unit
-
-
-def unit_code(item: Item, *, lot_no: str | None = None, serial: str | None = None) -> str:
-    """The one-item-one-code key printed on labels: part no. and lot or serial."""
-    return f"{item.part_no}/{lot_no if lot_no is not None else serial}"
-
-
-def expiry_for(item: Item, produced_on: date | None, fallback: date) -> date | None:
-    if item.shelf_life_days is None:
-        return None
-    return (produced_on or fallback) + timedelta(days=item.shelf_life_days)
 
 
 class WarehouseService(EventCapture):
     """Receive, move, pick, ship, count, pack, unpack: one event per command, committed once."""
 
-    # -- receiving -------------------------------------------------------------------------------------------
+    # -- receiving and moving: recorded in sets (backend/warehouse/posting.py), here one command at a time ----------
     @atomic
     def receive(self, c: cmd.Receive) -> Event:
-        if (done := self.ledger.replay(c, EventType.RECEIVE)) is not None:
-            return done
-        supplier = supplier_by_code(self.session, c.supplier)
-        item = item_by_ref(self.session, c.item)
-        location = location_by_code(self.session, c.location, self.by)
-        if item.tracking is Tracking.SERIAL and not c.serials:
-            raise WrongTracking(f"{item.part_no} is serial-tracked; list the {c.qty:g} serials received.")
-        if item.tracking is not Tracking.SERIAL and c.serials:
-            raise WrongTracking(f"{item.part_no} is {item.tracking.value}-tracked; serials are not expected.")
-        status = UnitStatus.QUARANTINE if item.needs_iqc else UnitStatus.RELEASED
-        expires_on = c.expires_on or expiry_for(item, c.produced_on, c.occurred_at.date())
-        lot = self._new_unit(item, UnitKind.LOT, location.site_id, status=status, lot_no=c.lot_no,
-                             supplier_id=supplier.id, supplier_lot=c.supplier_lot or None,
-                             produced_on=c.produced_on, expires_on=expires_on)
-        event = self.ledger.open_event(c, EventType.RECEIVE, site_id=location.site_id, by=self.by,
-                                       location_id=location.id, supplier_id=supplier.id, reference=c.reference)
-        if not c.serials:
-            self.ledger.line(event, lot, LineRole.SUBJECT, c.qty, to_location=location)
-        for serial in c.serials:
-            unit = self._new_unit(item, UnitKind.SERIAL, location.site_id, status=status, lot_no=c.lot_no,
-                                  serial=serial, lot_unit_id=lot.id, supplier_id=supplier.id,
-                                  supplier_lot=c.supplier_lot or None, produced_on=c.produced_on,
-                                  expires_on=expires_on)
-            self.ledger.line(event, unit, LineRole.SUBJECT, 1.0, to_location=location)
-        self.session.commit()
-        return event
-
-    # -- moving ----------------------------------------------------------------------------------------------
-    def move(self, c: cmd.Move) -> Event:
-        return self._relocate(c, EventType.MOVE)
-
-    def pick(self, c: cmd.Pick) -> Event:
-        return self._relocate(c, EventType.PICK, reference=c.reference)
+        return self._post(c)
 
     @atomic
-    def _relocate(self, c: cmd.Move, event_type: EventType, reference: str = "") -> Event:
-        if (done := self.ledger.replay(c, event_type)) is not None:
-            return done
-        unit = unit_by_code(self.session, c.unit, self.by)
-        source = location_by_code(self.session, c.from_location, self.by)
-        target = location_by_code(self.session, c.to_location, self.by)
-        if source.site_id != target.site_id:
-            raise SiteMismatch(f"{source.code} and {target.code} are on different sites; ship to the other site "
-                               f"and receive it there.")
-        self._gate(event_type, unit, target)
-        event = self.ledger.open_event(c, event_type, site_id=source.site_id, by=self.by, location_id=target.id,
-                                       reference=reference, attributes=as_attributes(self.violations))
-        self._carry(event, unit, c.qty, source, target)
+    def move(self, c: cmd.Move) -> Event:
+        return self._post(c)
+
+    @atomic
+    def pick(self, c: cmd.Pick) -> Event:
+        return self._post(c)
+
+    def _post(self, c: cmd.Receive | cmd.Move) -> Event:
+        [done] = Posting(self.session, self.by, today=self.today,
+                         record_gate_violations=self.record_gate_violations).post([c])
+        if done.error is not None:
+            raise done.error
+        self.ledger.replayed = done.replayed
+        self.violations.extend(done.violations)
         self.session.commit()
+        event = self.session.get(Event, done.event_id)
+        assert event is not None
         return event
 
     def _carry(self, event: Event, unit: Unit, qty: float | None, source: Location,
@@ -242,13 +201,3 @@ class WarehouseService(EventCapture):
             self.ledger.line(event, unit, LineRole.CONTENT, self.ledger.on_hand(unit.id, location.id))
         self.session.commit()
         return event
-
-    # -- helpers ---------------------------------------------------------------------------------------------
-    def _new_unit(self, item: Item, kind: UnitKind, site_id: str, **fields: object) -> Unit:
-        code = unit_code(item, lot_no=None if kind is UnitKind.SERIAL else fields.get("lot_no"),  # type: ignore[arg-type]
-                         serial=fields.get("serial"))  # type: ignore[arg-type]
-        if self.session.exec(select(Unit.id).where(Unit.code == code)).first():
-            raise UnitExists(code)
-        unit = Unit(code=code, kind=kind, item_id=item.id, site_id=site_id, uom=item.uom, **fields)
-        self.session.add(unit)
-        return unit

@@ -49,6 +49,17 @@ class OpLogRecorder:
         event.remove(Session, "after_rollback", self._after_rollback)
         self._installed = False
 
+    def note_rows(self, session: Session, model: type, rows: list[dict[str, Any]]) -> None:
+        """Rows written outside the ORM (complete rows, as they now are): recorded like a flush of those rows."""
+        kind = self.policy.model_type(model)
+        if kind is None:
+            return
+        pending: dict[Any, tuple[str, Any, bool]] = session.info.setdefault(_PENDING, {})
+        for row in rows:
+            key = (kind, row["id"])
+            pending.pop(key, None)  # the newest state goes last
+            pending[key] = (kind, _Row(row["id"], self.policy.row_values(model, row)), False)
+
     def on_commit(self, listener: Callable[[], None]) -> None:
         """Called after a commit that wrote ops (the stream hub wakes its clients)."""
         self._listeners.append(listener)
@@ -90,7 +101,9 @@ class OpLogRecorder:
             return
         held = session.info.get(_HELD)
         if held is not None:
-            held.update(pending)
+            for key, change in pending.items():
+                held.pop(key, None)  # the newest state goes last
+                held[key] = change
             return
         if write_ops(session.connection(), self.policy, _latest(self.policy, pending.values())):
             session.info["lotline_sync_wrote"] = True
@@ -104,12 +117,22 @@ class OpLogRecorder:
         session.info.pop("lotline_sync_wrote", None)
 
 
+class _Row:
+    """A row written outside the ORM, as it was written."""
+
+    __slots__ = ("data", "id")
+
+    def __init__(self, row_id: str, data: dict[str, Any]) -> None:
+        self.id, self.data = row_id, data
+
+
 def _latest(policy: SyncPolicy, changes: Any) -> list[tuple[str, str, dict[str, Any] | None]]:
-    """Each changed row once, as it is now (None = deleted). Keyed by object, an id set after a first flush
-    is read here, at commit time."""
+    """Each changed row once, as it is now (None = deleted), in the order of the changes' last notice. Keyed by
+    object, an id set after a first flush is read here, at commit time."""
     latest: dict[tuple[str, str], dict[str, Any] | None] = {}
     for kind, obj, deleted in changes:
-        latest[(kind, obj.id)] = None if deleted else policy.row_data(obj)
+        latest.pop((kind, obj.id), None)
+        latest[(kind, obj.id)] = None if deleted else obj.data if isinstance(obj, _Row) else policy.row_data(obj)
     return [(kind, oid, data) for (kind, oid), data in latest.items()]
 
 

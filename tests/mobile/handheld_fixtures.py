@@ -66,15 +66,15 @@ class ReplicaFeeder:
         return outcome
 
 
-def _unit(code: str, item_id: str, *, status: str = "released", expires: int | None = None, kind: str = "lot",
-          supplier_id: str | None = "sup-nbp", **extra: Any) -> dict[str, Any]:
+def _unit(code: str, item_id: str, today: date, *, status: str = "released", expires: int | None = None,
+          kind: str = "lot", supplier_id: str | None = "sup-nbp", **extra: Any) -> dict[str, Any]:
     _, _, tail = code.partition("/")
     return {"id": f"u-{code}", "code": code, "kind": kind, "item_id": item_id,
             "lot_no": tail if kind == "lot" else None, "serial": tail if kind == "serial" else None,
             "sscc": extra.pop("sscc", None), "lot_unit_id": None, "site_id": "site-sz", "status": status,
             "supplier_id": supplier_id, "supplier_lot": extra.pop("supplier_lot", None), "work_order_id": None,
             "uom": extra.pop("uom", "kg"), "produced_on": None,
-            "expires_on": (TODAY + timedelta(days=expires)).isoformat() if expires is not None else None,
+            "expires_on": (today + timedelta(days=expires)).isoformat() if expires is not None else None,
             "created_at": NOW.isoformat(), "version": 1, **extra}
 
 
@@ -83,21 +83,22 @@ def _stock(unit_code: str, location: str, qty: float) -> dict[str, Any]:
             "qty": qty}
 
 
-def plant_rows() -> dict[str, list[dict[str, Any]]]:
-    """SZ site: bins, three items, lots of resin in every state a gate cares about, two meters, partners."""
+def plant_rows(today: date = TODAY) -> dict[str, list[dict[str, Any]]]:
+    """SZ site: bins, three items, lots of resin in every state a gate cares about, two meters, partners.
+    Expiry dates count from `today`: the handheld's clock in the test (a fixed one, or the real one)."""
     locations = [("SZ-RCV", "zone", "6901234000108"), ("SZ-IQC", "bin", None), ("SZ-RM-01", "bin", None),
                  ("SZ-RM-02", "bin", None), ("SZ-FG-01", "bin", None), ("SZ-SHIP", "bin", None),
                  ("SZ-LINE-M", "bin", None)]
     units = [
-        _unit("RM-PC-01/PC-A", "item-pc", expires=30, supplier_lot="NB-1"),
-        _unit("RM-PC-01/PC-B", "item-pc", expires=10, supplier_lot="NB-2"),
-        _unit("RM-PC-01/PC-C", "item-pc", expires=None),
-        _unit("RM-PC-01/PC-HOLD", "item-pc", status="on_hold", expires=5),
-        _unit("RM-PC-01/PC-RCL", "item-pc", status="recalled", expires=40),
-        _unit("RM-PC-01/PC-EXP", "item-pc", expires=-1),
-        _unit("PK-LBL-01/LBL-Q", "item-lbl", status="quarantine", supplier_id="sup-lbl", uom="roll"),
-        _unit("FG-MTR-01/SN1", "item-mtr", kind="serial", supplier_id=None, uom="pcs"),
-        _unit("FG-MTR-01/SN2", "item-mtr", kind="serial", supplier_id=None, uom="pcs"),
+        _unit("RM-PC-01/PC-A", "item-pc", today, expires=30, supplier_lot="NB-1"),
+        _unit("RM-PC-01/PC-B", "item-pc", today, expires=10, supplier_lot="NB-2"),
+        _unit("RM-PC-01/PC-C", "item-pc", today, expires=None),
+        _unit("RM-PC-01/PC-HOLD", "item-pc", today, status="on_hold", expires=5),
+        _unit("RM-PC-01/PC-RCL", "item-pc", today, status="recalled", expires=40),
+        _unit("RM-PC-01/PC-EXP", "item-pc", today, expires=-1),
+        _unit("PK-LBL-01/LBL-Q", "item-lbl", today, status="quarantine", supplier_id="sup-lbl", uom="roll"),
+        _unit("FG-MTR-01/SN1", "item-mtr", today, kind="serial", supplier_id=None, uom="pcs"),
+        _unit("FG-MTR-01/SN2", "item-mtr", today, kind="serial", supplier_id=None, uom="pcs"),
     ]
     stock = [_stock("RM-PC-01/PC-A", "SZ-RM-01", 100), _stock("RM-PC-01/PC-B", "SZ-RM-02", 50),
              _stock("RM-PC-01/PC-C", "SZ-RM-01", 20), _stock("RM-PC-01/PC-HOLD", "SZ-RM-01", 30),

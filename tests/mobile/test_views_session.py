@@ -7,6 +7,7 @@ import asyncio
 import json
 from collections.abc import Callable, Coroutine
 from concurrent.futures import ThreadPoolExecutor
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -149,7 +150,7 @@ def fake_backend(url: str) -> BackendApi:
 
 def run(tmp_path: Path, scenario: Callable[[Harness], Coroutine[Any, Any, None]], locale: str = "zh-CN") -> None:
     store = LocalStore(tmp_path / "replica-picker.db")  # the replica the picker's handheld downloaded earlier
-    ReplicaFeeder(store).put(plant_rows())
+    ReplicaFeeder(store).put(plant_rows(date.today()))  # the app runs on the real clock
     store.close()
     harness = Harness(make_main(tmp_path, UNREACHABLE, locale, api_factory=fake_backend))
 

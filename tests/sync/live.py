@@ -66,7 +66,7 @@ def bind(port: int) -> socket.socket:
 class LiveServer:
     """`create_app(settings, engine, stream_options)` served by uvicorn on 127.0.0.1; `stop(force=True)` drops
     connections with requests in flight, as a crash of the web process would (a worker thread already applying
-    an upload finishes its current op: each op commits on its own)."""
+    an upload goes on to its end: each chunk of its ops commits on its own)."""
 
     def __init__(self, engine: Engine, settings: Settings, stream_options: StreamOptions | None = None,
                  port: int | None = None, app_factory: Callable[[], Litestar] | None = None) -> None:
@@ -173,13 +173,15 @@ def receive(lot: str, qty: float = 10, minute: int = 0, location: str = "S1-A-01
 
 
 def sync_until_quiet(client: SyncClient, *, attempts: int = 40) -> int:
-    """sync_once until a pass uploads nothing, applies its checkpoint and raises nothing; returns the failures."""
+    """sync_once until a pass uploads nothing, applies its checkpoint and raises nothing; returns the failures.
+    Between failed passes it waits as the handheld's own loop does (the client's backoff)."""
     failures = 0
     for _ in range(attempts):
         try:
             report = client.sync_once()
         except SyncUnavailable:
             failures += 1
+            client.backoff.sleep(client.backoff.delay(failures))
             continue
         if report.applied and client.store.pending_count() == 0 and not client.store.kv_get(WRITE_NEEDED):
             return failures

@@ -13,6 +13,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -20,6 +21,7 @@ from sqlalchemy.engine import Engine
 
 from backend.config import Settings
 from sync.client import SyncClient, SyncUnavailable
+from sync.server.stream import StreamOptions
 from tests.factories import Plant
 from tests.sync.fault_proxy import PASS, Fault, FaultProxy, RandomFaults, Request
 from tests.sync.handheld_proc import event_id
@@ -203,27 +205,28 @@ def test_a_handheld_killed_mid_upload_and_mid_recording_loses_and_duplicates_not
 # -- the backend restarted -------------------------------------------------------------------------------------------
 
 
-def test_a_backend_restarted_mid_batch_loses_and_duplicates_nothing(engine: Engine, live: LiveServer,
-                                                                    handheld: Handheld) -> None:
-    """The web server goes away twice while a batch of 200 is being applied (RESTART_EVENTS receive events): the
-    answer is lost with the batch half done. The worker thread applying it finishes on its own, so the client's
-    retry may even overlap it; receipts and event ids keep every op to one application."""
-    picker = handheld("picker", batch_size=200)
-    ids = queue_receipts(picker, RESTART_EVENTS, "B")
-    done = threading.Event()
+def test_a_backend_restarted_mid_batch_loses_and_duplicates_nothing(engine: Engine, settings: Settings,
+                                                                    plant: Plant, handheld: Handheld) -> None:
+    """The web server goes away twice while a batch of 200 is being applied (RESTART_EVENTS receive events), ten
+    ops to a commit: the answer is lost with the batch half done. The worker thread applying it finishes on its
+    own, so the client's retry may even overlap it; receipts and event ids keep every op to one application."""
+    with LiveServer(engine, replace(settings, upload_chunk_ops=10), StreamOptions(once=True, batch_size=50)) as live:
+        picker = handheld("picker", url=live.url, batch_size=200)
+        ids = queue_receipts(picker, RESTART_EVENTS, "B")
+        done = threading.Event()
 
-    def keep_syncing() -> None:
-        sync_until_quiet(picker, attempts=400)
-        done.set()
+        def keep_syncing() -> None:
+            sync_until_quiet(picker, attempts=400)
+            done.set()
 
-    runner = threading.Thread(target=keep_syncing, daemon=True)
-    runner.start()
-    at_restart = []
-    for goal in (RESTART_EVENTS // 4, RESTART_EVENTS // 2):
-        wait_for(lambda goal=goal: len(events_on_server(engine)) >= goal)
-        at_restart.append(len(events_on_server(engine)))
-        live.restart(force=True, down_s=0.3)
-    runner.join(timeout=600)
+        runner = threading.Thread(target=keep_syncing, daemon=True)
+        runner.start()
+        at_restart = []
+        for goal in (RESTART_EVENTS // 4, RESTART_EVENTS // 2):
+            wait_for(lambda goal=goal: len(events_on_server(engine)) >= goal)
+            at_restart.append(len(events_on_server(engine)))
+            live.restart(force=True, down_s=0.3)
+        runner.join(timeout=600)
     assert done.is_set() and all(0 < n < RESTART_EVENTS for n in at_restart)
     assert_exactly_once(engine, set(ids))
     assert_converged(engine, picker, "picker")

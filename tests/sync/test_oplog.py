@@ -77,8 +77,14 @@ class MovingPolicy:
     def object_type(self, obj: Any) -> str | None:
         return None
 
+    def model_type(self, model: type) -> str | None:
+        return None
+
     def row_data(self, obj: Any) -> dict[str, Any]:
         return {}
+
+    def row_values(self, model: type, row: Any) -> dict[str, Any]:
+        return dict(row)
 
     def buckets_for(self, conn: Connection, object_type: str, rows: list[dict[str, Any]]) -> list[set[str]]:
         return [{f'zone["{row["zone"]}"]'} for row in rows]
