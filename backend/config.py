@@ -7,6 +7,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 DEFAULT_DATA_DIR = Path(os.environ.get("LOTLINE_DATA_DIR", Path.cwd() / "var"))
+# Uploaded ops applied per database transaction: more shares each commit among more ops, fewer holds SQLite's write
+# lock (PostgreSQL's row locks) for less time while other handhelds wait.
+UPLOAD_CHUNK_OPS = 200
 
 
 @dataclass(frozen=True, slots=True)
@@ -18,9 +21,7 @@ class Settings:
     sync_endpoint: str = ""
     trace_max_depth: int = 12
     trace_max_nodes: int = 5000
-    # Uploaded ops applied per database transaction: more shares each commit among more ops, fewer holds SQLite's
-    # write lock (PostgreSQL's row locks) for less time while other handhelds wait.
-    upload_chunk_ops: int = 200
+    upload_chunk_ops: int = UPLOAD_CHUNK_OPS
     debug: bool = False
     extra: dict[str, str] = field(default_factory=dict)
 

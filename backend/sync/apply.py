@@ -10,7 +10,7 @@ Conflict policy (ARCHITECTURE.md §4), one rule per kind of data:
   write based on an older version is applied and answered `conflict` naming what it overwrote;
 - status changes follow the unit state machine; an illegal one is `rejected` with the reason.
 
-Ops are applied in order, in chunks (Settings.upload_chunk_ops), each chunk one database transaction
+Ops are applied in order, in chunks (UPLOAD_CHUNK_OPS, or Settings.upload_chunk_ops), each chunk one transaction
 (`backend.db.Batch`): receives, moves and picks next to each other are posted as one run, every other op runs in
 a savepoint of its own, so a refused op changes nothing, and the chunk's receipts, op log and after-commit work
 are written once, with one COMMIT. A retried batch gets the stored verdicts and changes
@@ -30,7 +30,7 @@ from sqlmodel import Session, col, select
 
 from backend import hooks
 from backend.auth.principal import Principal
-from backend.config import Settings
+from backend.config import UPLOAD_CHUNK_OPS
 from backend.db import Batch
 from backend.errors import DomainError
 from backend.masterdata.service import MasterDataService
@@ -78,7 +78,7 @@ class TemporaryFailure(Exception):
 
 class UploadApplier:
     def __init__(self, engine: Engine, principal: Principal, client_id: str, *,
-                 chunk_ops: int = Settings.upload_chunk_ops) -> None:
+                 chunk_ops: int = UPLOAD_CHUNK_OPS) -> None:
         self.engine = engine
         self.by = principal
         self.client_id = client_id

@@ -5,9 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from litestar.testing import TestClient
+from sqlalchemy import func
 from sqlmodel import Session, select
 
+from backend.auth.service import principal_of
+from backend.sync.apply import UploadApplier
 from shared_models.trace import Event
+from shared_models.users import User
+from sync.protocol import CrudEntry
 from tests.backend.story import receive, release, stock
 from tests.factories import at, eid
 
@@ -207,3 +212,55 @@ def test_the_same_batch_posted_three_times_at_once_gets_one_answer_and_stores_on
     ok = [a.json()["verdicts"] for a in answers if a.status_code == 200]
     assert all({v["status"] for v in vs} <= {"applied", "duplicate"} for vs in ok)
     assert events(session) == 40
+
+
+# -- chunks: many ops to a transaction, in order ---------------------------------------------------------------------
+def applier(engine, plant, username: str = "picker", **options: Any) -> UploadApplier:  # type: ignore[no-untyped-def]
+    with Session(engine) as s:
+        return UploadApplier(engine, principal_of(s.get(User, plant.users[username].id)), "hh-chunks", **options)
+
+
+def entries(*raw: dict[str, Any]) -> list[CrudEntry]:
+    return [CrudEntry.from_wire(r, n) for n, r in enumerate(raw)]
+
+
+def test_ops_across_chunks_keep_their_order_and_a_refused_one_changes_nothing(engine, plant,  # type: ignore[no-untyped-def]
+                                                                             session: Session) -> None:
+    batch = entries(receive_cmd(1, lot="C1", qty=5), receive_cmd(2, qty=-1),
+                    command("pick", 3, occurred_at=at(3), unit="PCB-01/C1", qty=9, from_location="S1-A-01",
+                            to_location="S1-SHIP"),
+                    command("pick", 4, occurred_at=at(4), unit="PCB-01/C1", qty=2, from_location="S1-A-01",
+                            to_location="S1-SHIP"),
+                    receive_cmd(5, lot="C2", qty=1), receive_cmd(6, lot="C1", qty=1))
+    verdicts = applier(engine, plant, chunk_ops=4).apply(batch)
+    assert [(v.op_id, v.status.value, v.code) for v in verdicts] == [
+        (1, "applied", ""), (2, "rejected", "invalid_command"), (3, "rejected", "insufficient_stock"),
+        (4, "applied", ""), (5, "applied", ""), (6, "rejected", "unit_exists")]
+    assert stock(session, "PCB-01/C1") == {"S1-A-01": 3.0, "S1-SHIP": 2.0}
+    again = applier(engine, plant).apply(batch)  # the default chunk size; every op answered from its receipt
+    assert again == verdicts and events(session) == 3
+
+
+def test_a_status_change_between_posted_runs_is_seen_by_the_run_after_it(engine, plant,  # type: ignore[no-untyped-def]
+                                                                        session: Session) -> None:
+    batch = entries(receive_cmd(1, lot="H1", qty=5),
+                    command("status", 2, occurred_at=at(2), unit="PCB-01/H1", action="hold", reason="smell"),
+                    command("pick", 3, occurred_at=at(3), unit="PCB-01/H1", qty=1, from_location="S1-A-01",
+                            to_location="S1-SHIP"))
+    verdicts = applier(engine, plant, "qa").apply(batch)
+    assert [(v.status.value, v.code) for v in verdicts] == [("applied", ""), ("applied", ""),
+                                                            ("conflict", "gate_violated_offline")]
+    from shared_models.trace import Unit
+
+    held = session.exec(select(Unit).where(Unit.code == "PCB-01/H1")).one()
+    assert held.status.value == "on_hold" and stock(session, "PCB-01/H1") == {"S1-A-01": 4.0, "S1-SHIP": 1.0}
+
+
+def test_every_chunk_commits_with_its_receipts_and_ops(engine, plant, session: Session) -> None:  # type: ignore[no-untyped-def]
+    from sync.server.tables import OpLogEntry, UploadReceipt
+
+    before = session.exec(select(func.max(OpLogEntry.op_id))).one()
+    applier(engine, plant, chunk_ops=2).apply(entries(*(receive_cmd(n, lot=f"K{n}", qty=1) for n in range(1, 6))))
+    assert len(session.exec(select(UploadReceipt)).all()) == 5
+    kinds = session.exec(select(OpLogEntry.object_type).where(OpLogEntry.op_id > before)).all()
+    assert sorted(set(kinds)) == ["event", "stock_on_hand", "unit"] and len(kinds) == 15
