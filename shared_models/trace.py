@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from shared_models.enums import EdgeKind, EventType, LineRole, UnitKind, UnitStatus, WorkOrderKind, WorkOrderStatus
@@ -37,6 +37,10 @@ class Unit(SQLModel, table=True):
     expires_on: date | None = None
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     version: int = Field(default=1)
+    # Customers it was shipped to (sorted ids): what puts it in their distributors' sync bucket, kept on the row
+    # because the PowerSync Service chooses a row's buckets from the row alone.
+    shipped_to: list[str] = Field(default_factory=list,
+                                  sa_column=Column(JSON, nullable=False, server_default=text("'[]'")))
 
 
 class Event(SQLModel, table=True):
@@ -105,6 +109,7 @@ class StockOnHand(SQLModel, table=True):
     unit_id: str = Field(foreign_key="unit.id")
     location_id: str = Field(foreign_key="location.id")
     qty: float
+    site_id: str = Field(foreign_key="site.id", index=True)  # the location's: the row's sync bucket
 
 
 class ContainerContent(SQLModel, table=True):
@@ -115,6 +120,7 @@ class ContainerContent(SQLModel, table=True):
     id: str = Field(default_factory=new_id, primary_key=True)
     container_id: str = Field(foreign_key="unit.id", index=True)
     unit_id: str = Field(foreign_key="unit.id", index=True)
+    site_id: str = Field(foreign_key="site.id", index=True)  # the container's: the row's sync bucket
 
 
 class WorkOrder(SQLModel, table=True):

@@ -153,15 +153,17 @@ COLUMNS = {
     "work_order": ("id", "code", "site_id", "item_id", "bom_id", "qty_planned", "status", "created_at"),
     "unit": ("id", "code", "kind", "item_id", "lot_no", "serial", "sscc", "lot_unit_id", "site_id", "status",
              "supplier_id", "supplier_lot", "work_order_id", "uom", "produced_on", "expires_on", "created_at",
-             "version"),
+             "version", "shipped_to"),
     "event": ("id", "type", "business_step", "disposition", "occurred_at", "recorded_at", "device_id", "user_id",
               "site_id", "location_id", "supplier_id", "customer_id", "work_order_id", "reference", "note",
               "attributes"),
     "event_line": ("id", "event_id", "unit_id", "role", "qty", "from_location_id", "to_location_id", "book_qty"),
     "genealogy_edge": ("id", "parent_id", "child_id", "kind", "qty", "event_id"),
-    "container_content": ("id", "container_id", "unit_id"),
-    "stock_on_hand": ("id", "unit_id", "location_id", "qty"),
+    "container_content": ("id", "container_id", "unit_id", "site_id"),
+    "stock_on_hand": ("id", "unit_id", "location_id", "qty", "site_id"),
 }
+SHIPPED_TO = COLUMNS["unit"].index("shipped_to")
+NOT_SHIPPED = "[]"
 SUBJECT, INPUT, OUTPUT, CONTENT = (r.value for r in (LineRole.SUBJECT, LineRole.INPUT, LineRole.OUTPUT,
                                                        LineRole.CONTENT))
 TRANSFORM, AGGREGATE = EdgeKind.TRANSFORM.value, EdgeKind.AGGREGATE.value
@@ -425,6 +427,7 @@ class _History:
         self._days: dict[int, str] = {}
         self.parts: dict[str, _Part] = {}
         self.sites: dict[str, _Site] = {}
+        self.site_of_location: dict[str, str] = {}
         self.customers: list[str] = []
         self.customer_weights: list[float] = []
         self.stock: dict[tuple[str, str], float] = {}
@@ -488,6 +491,7 @@ class _History:
                     gln = _gs1(prefix + f"{len(bins) + 1:05d}") if zone in ("RCV", "SHP") else None
                     bins.append({**base, "id": bin_id, "site_id": site.id, "parent_id": zone_id, "kind": "bin",
                                  "code": f"{code}-{zone}-{n}", "name": f"{zone_name} {n}", "gln": gln})
+                    self.site_of_location[bin_id] = site.id
                     site.bins[zone].append(bin_id)
                     if zone == "LINE":
                         site.station[n] = bin_id
@@ -581,7 +585,7 @@ class _History:
         add = self.sink.rows["stock_on_hand"].append
         for (unit_id, location_id), qty in self.stock.items():
             if qty > EPS:
-                add((self._id(end), unit_id, location_id, qty))
+                add((self._id(end), unit_id, location_id, qty, self.site_of_location[location_id]))
         self.sink.flush()
         self.sink.close()
         if self.consumed_lots:  # lots are written when made; their status settles only when they run out
@@ -732,7 +736,7 @@ class _History:
         expires = made + timedelta(days=part.shelf_life_days) if part.shelf_life_days else None
         self._add_unit((uid, code, UnitKind.LOT.value, part.id, lot_no, None, None, None, site.id, RELEASED,
                         part.supplier_id, supplier_lot, None, part.uom, made.isoformat(),
-                        expires.isoformat() if expires else None, self._stamp(t), 1))
+                        expires.isoformat() if expires else None, self._stamp(t), 1, NOT_SHIPPED))
         dock, iqc = site.bins["RCV"][t % 2], site.bins["IQC"][t % 2]
         store = site.bins["RM"][self._bin_of(part, 12)]
         eid = self._event(EventType.RECEIVE, t, site, dock, supplier=part.supplier_id, reference=f"ASN-{supplier_lot}")
@@ -769,7 +773,7 @@ class _History:
             self._consume(eid, t, lot, take, cell, uid)
         self._line(eid, t, uid, OUTPUT, qty, None, store)
         self._add_unit((uid, code, UnitKind.LOT.value, part.id, lot_no, None, None, None, site.id, RELEASED, None,
-                        None, wo_id, part.uom, self._date(t), None, self._stamp(t), 1))
+                        None, wo_id, part.uom, self._date(t), None, self._stamp(t), 1, NOT_SHIPPED))
         if any(lot.id in self.wide for lot, _ in inputs):
             self.wide.add(uid)
         return _Lot(uid, code, store, qty)
@@ -819,7 +823,8 @@ class _History:
             part.counter += 1
             serial = f"{site.code}{yy}{part.counter:07d}"
             pending[uid] = [uid, f"{part.part_no}/{serial}", UnitKind.SERIAL.value, part.id, None, serial, None, None,
-                            site.id, RELEASED, None, None, wo_id, part.uom, self._date(t), None, self._stamp(t), 1]
+                            site.id, RELEASED, None, None, wo_id, part.uom, self._date(t), None, self._stamp(t), 1,
+                            NOT_SHIPPED]
             here, tt = line_bin, t
             for name in route:
                 tt += rng.randint(480, 1500)
@@ -849,11 +854,11 @@ class _History:
             cid = self._id(t)
             eid = self._event(EventType.PACK, t, site, pack, attributes=f'"sscc": "{sscc}", ')
             pending[cid] = [cid, sscc, UnitKind.CONTAINER.value, None, None, None, sscc, None, site.id, RELEASED,
-                            None, None, None, "pcs", None, None, self._stamp(t), 1]
+                            None, None, None, "pcs", None, None, self._stamp(t), 1, NOT_SHIPPED]
             self._line(eid, t, cid, SUBJECT, 1.0, None, pack)
             for unit_id in group:
                 self._line(eid, t, unit_id, CONTENT, 1.0, None, None)
-                add_content((self._id(t), cid, unit_id))
+                add_content((self._id(t), cid, unit_id, site.id))
                 self._edge(unit_id, cid, 1.0, eid, t, AGGREGATE)
             fg_bin = fg_bins[rng.randrange(len(fg_bins))]
             self._relocate(EventType.MOVE, t + 600, site, cid, 1.0, pack, fg_bin, contents=group)
@@ -875,12 +880,13 @@ class _History:
             for cid, group, fg_bin in shipment:
                 self._relocate(EventType.PICK, t - 3600, site, cid, 1.0, fg_bin, bay, reference, contents=group)
             eid = self._event(EventType.SHIP, t, site, None, customer=customer, reference=reference)
+            shipped_to = json.dumps([customer])
             for cid, group, _ in shipment:
                 self._line(eid, t, cid, SUBJECT, 1.0, bay, None)
-                pending[cid][9] = SHIPPED
+                pending[cid][9], pending[cid][SHIPPED_TO] = SHIPPED, shipped_to
                 for unit_id in group:
                     self._line(eid, t, unit_id, CONTENT, 1.0, bay, None)
-                    pending[unit_id][9] = SHIPPED
+                    pending[unit_id][9], pending[unit_id][SHIPPED_TO] = SHIPPED, shipped_to
             t += rng.randint(1800, 4 * 3600)
 
     def _cycle_count(self, site: _Site, t: int) -> None:

@@ -18,8 +18,8 @@ from datetime import date, datetime
 from enum import Enum
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, select, text
-from sqlmodel import Session, col
+from sqlalchemy import Connection, select
+from sqlmodel import Session
 
 from backend.auth.principal import Principal
 from shared_models.masterdata import Customer, Equipment, Item, Location, Site, Supplier
@@ -47,13 +47,6 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
-_IN_CHUNK = 500
-
-_SHIPPED_TO = text("SELECT DISTINCT l.unit_id, e.customer_id FROM event_line l JOIN event e ON e.id = l.event_id "
-                   "WHERE l.unit_id IN :units AND e.type = 'ship' AND e.customer_id IS NOT NULL"
-                   ).bindparams(bindparam("units", expanding=True))
-
-
 class LotlinePolicy:
     """The sync layer's view of Lotline's tables (implements sync.server.policy.SyncPolicy)."""
 
@@ -72,48 +65,20 @@ class LotlinePolicy:
         return {c.key: _jsonable(row[c.key]) for c in model.__table__.columns if c.key not in skip}  # type: ignore[attr-defined]
 
     def buckets_for(self, conn: Connection, object_type: str, rows: list[dict[str, Any]]) -> list[set[str]]:
+        """From the rows alone, as the PowerSync Service must (sync/sync-streams.yaml): the site and customer keys
+        live on the synced rows themselves."""
         if object_type == "item":
             return [{bucket("items")} for _ in rows]
         if object_type in ("site", "supplier", "customer"):
             return [{bucket("global")} for _ in rows]
-        if object_type in ("location", "equipment"):
+        if object_type in ("location", "equipment", "stock_on_hand", "container_content"):
             return [{bucket("site", row["site_id"])} for row in rows]
         if object_type == "unit":
-            shipped = _shipped_to(conn, [row["id"] for row in rows])
-            return [{bucket("site", row["site_id"]), *(bucket("distributor", c) for c in shipped.get(row["id"], ()))}
+            return [{bucket("site", row["site_id"]), *(bucket("distributor", c) for c in row["shipped_to"])}
                     for row in rows]
-        if object_type == "stock_on_hand":
-            sites = _sites(conn, Location, [row["location_id"] for row in rows])
-            return [{bucket("site", sites[row["location_id"]])} for row in rows]
-        if object_type == "container_content":
-            sites = _sites(conn, Unit, [row["container_id"] for row in rows])
-            return [{bucket("site", sites[row["container_id"]])} for row in rows]
         if object_type == "event":
             return [{bucket("user", row["user_id"])} if row.get("user_id") else set() for row in rows]
         raise ValueError(f"no bucket rule for {object_type}")
-
-
-def _chunks(ids: list[str]) -> list[list[str]]:
-    unique = list(dict.fromkeys(ids))
-    return [unique[i:i + _IN_CHUNK] for i in range(0, len(unique), _IN_CHUNK)]
-
-
-def _shipped_to(conn: Connection, unit_ids: list[str]) -> dict[str, set[str]]:
-    """Unit id → the customers it has been shipped to."""
-    found: dict[str, set[str]] = {}
-    for chunk in _chunks(unit_ids):
-        for unit_id, customer_id in conn.execute(_SHIPPED_TO, {"units": chunk}):
-            found.setdefault(unit_id, set()).add(customer_id)
-    return found
-
-
-def _sites(conn: Connection, model: type[Location] | type[Unit], ids: list[str]) -> dict[str, str]:
-    """Row id → site id, for locations or units."""
-    found: dict[str, str] = {}
-    for chunk in _chunks(ids):
-        rows = conn.execute(select(model.id, model.site_id).where(col(model.id).in_(chunk)))
-        found.update((r.id, r.site_id) for r in rows)
-    return found
 
 
 def buckets_of(session: Session, principal: Principal) -> list[str]:

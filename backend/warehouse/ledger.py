@@ -101,9 +101,9 @@ class Ledger:
             if have + EPSILON < qty:
                 raise InsufficientStock(unit.code, from_location.code, have, qty)
         if from_location is not None:
-            self._add_stock(unit.id, from_location.id, -qty)
+            self._add_stock(unit.id, from_location, -qty)
         if to_location is not None:
-            self._add_stock(unit.id, to_location.id, qty)
+            self._add_stock(unit.id, to_location, qty)
         line = EventLine(event_id=event.id, unit_id=unit.id, role=role, qty=qty,
                          from_location_id=from_location.id if from_location else None,
                          to_location_id=to_location.id if to_location else None, book_qty=book_qty)
@@ -130,12 +130,12 @@ class Ledger:
                 .with_for_update()).first()
         return self._stock[key]
 
-    def _add_stock(self, unit_id: str, location_id: str, delta: float) -> None:
+    def _add_stock(self, unit_id: str, location: Location, delta: float) -> None:
         # Rows that fall to zero stay (qty 0): deleting and re-inserting the same key within one flush
         # would trip the unique constraint, and readers filter on qty > 0 anyway.
-        row = self._stock_row(unit_id, location_id)
+        row = self._stock_row(unit_id, location.id)
         if row is None:
-            row = StockOnHand(unit_id=unit_id, location_id=location_id, qty=0.0)
-            self._stock[(unit_id, location_id)] = row
+            row = StockOnHand(unit_id=unit_id, location_id=location.id, qty=0.0, site_id=location.site_id)
+            self._stock[(unit_id, location.id)] = row
         row.qty = round(row.qty + delta, 9)
         self.session.add(row)

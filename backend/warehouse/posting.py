@@ -351,8 +351,9 @@ class Posting:
         insert_rows(self.session, Event, [d.event for d in drafts])
         insert_rows(self.session, EventLine, [line for d in drafts for line in d.lines])
         touched = {key for d in drafts for key in d.stock}
-        rows = [{"id": held.id, "unit_id": key[0], "location_id": key[1], "qty": held.qty, "stored": held.stored_qty}
-                for key in touched if (held := self.stock[key]).qty != held.stored_qty]
+        site_of = {location.id: location.site_id for location in self.locations.values()}
+        rows = [{"id": held.id, "unit_id": key[0], "location_id": key[1], "qty": held.qty, "site_id": site_of[key[1]],
+                 "stored": held.stored_qty} for key in touched if (held := self.stock[key]).qty != held.stored_qty]
         insert_rows(self.session, StockOnHand, [_without(r, "stored") for r in rows if r["stored"] is None])
         update_rows(self.session, StockOnHand, [_without(r, "stored") for r in rows if r["stored"] is not None],
                     ("qty",))

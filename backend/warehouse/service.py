@@ -94,7 +94,8 @@ class WarehouseService(EventCapture):
         for unit in touched:
             if self.ledger.total_on_hand(unit.id) <= EPSILON:
                 unit.status = UnitStatus.SHIPPED
-            unit.version += 1  # a new version: its sync buckets (the customer's) are worked out again
+            unit.shipped_to = sorted({*unit.shipped_to, customer.id})  # puts it in the customer's sync bucket
+            unit.version += 1
             self.session.add(unit)
         self.session.commit()
         return event
@@ -172,7 +173,7 @@ class WarehouseService(EventCapture):
             if packed is not None:
                 outer = self.session.get(Unit, packed.container_id)
                 raise UnitExists(f"{unit.code} (already packed in {outer.code if outer else '?'})")
-            self.session.add(ContainerContent(container_id=container.id, unit_id=unit.id))
+            self.session.add(ContainerContent(container_id=container.id, unit_id=unit.id, site_id=container.site_id))
             self.ledger.line(event, unit, LineRole.CONTENT, here)
             self.ledger.edge(unit, container, here, event, kind=EdgeKind.AGGREGATE)
         self.session.commit()
