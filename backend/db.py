@@ -119,20 +119,28 @@ def on_rows_written(listener: RowsWritten) -> None:
 def complete_row(model: type[SQLModel], values: Mapping[str, Any]) -> dict[str, Any]:
     """Every column of `model`: the values given, the model's defaults for the rest (as constructing it would).
     Raises TypeError naming a column with neither, or a value for a column the model does not have."""
-    unknown = set(values) - set(model.model_fields)
+    defaults = _defaults(model)
+    unknown = values.keys() - defaults.keys()
     if unknown:
         raise TypeError(f"{model.__name__} has no column(s) {', '.join(sorted(unknown))}")
     row: dict[str, Any] = {}
-    for name, field in model.model_fields.items():
+    for name, (factory, default) in defaults.items():
         if name in values:
             row[name] = values[name]
-        elif field.default_factory is not None:
-            row[name] = field.default_factory()  # type: ignore[call-arg]
-        elif field.default is not PydanticUndefined:
-            row[name] = field.default
+        elif factory is not None:
+            row[name] = factory()
+        elif default is not PydanticUndefined:
+            row[name] = default
         else:
             raise TypeError(f"{model.__name__}.{name} needs a value")
     return row
+
+
+@functools.cache
+def _defaults(model: type[SQLModel]) -> dict[str, tuple[Callable[[], Any] | None, Any]]:
+    """Column name → (default factory, default), read once per model."""
+    return {name: (field.default_factory, field.default)  # type: ignore[misc]
+            for name, field in model.model_fields.items()}
 
 
 def insert_rows(session: Session, model: type[SQLModel], rows: list[dict[str, Any]]) -> None:

@@ -47,6 +47,13 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
+@functools.cache
+def _sent_columns(model: type) -> tuple[str, ...]:
+    """The columns of a synced table that clients receive (read once per table: every synced row written asks)."""
+    skip = EXCLUDED_COLUMNS.get(SYNCED[model], set())
+    return tuple(c.key for c in model.__table__.columns if c.key not in skip)  # type: ignore[attr-defined]
+
+
 class LotlinePolicy:
     """The sync layer's view of Lotline's tables (implements sync.server.policy.SyncPolicy)."""
 
@@ -57,12 +64,10 @@ class LotlinePolicy:
         return SYNCED.get(model)
 
     def row_data(self, obj: Any) -> dict[str, Any]:
-        skip = EXCLUDED_COLUMNS.get(SYNCED[type(obj)], set())
-        return {c.key: _jsonable(getattr(obj, c.key)) for c in obj.__table__.columns if c.key not in skip}
+        return {key: _jsonable(getattr(obj, key)) for key in _sent_columns(type(obj))}
 
     def row_values(self, model: type, row: Mapping[str, Any]) -> dict[str, Any]:
-        skip = EXCLUDED_COLUMNS.get(SYNCED[model], set())
-        return {c.key: _jsonable(row[c.key]) for c in model.__table__.columns if c.key not in skip}  # type: ignore[attr-defined]
+        return {key: _jsonable(row[key]) for key in _sent_columns(model)}
 
     def buckets_for(self, conn: Connection, object_type: str, rows: list[dict[str, Any]]) -> list[set[str]]:
         """From the rows alone, as the PowerSync Service must (sync/sync-streams.yaml): the site and customer keys

@@ -34,28 +34,16 @@ class Badge:
         return Msg.of("badge.last_sync", time=when.strftime("%H:%M:%S"))
 
 
-_UNSEEN = object()
-
-
 class SyncBadgeViewModel:
-    """Online is what the sync client says, or — while its stream stays open, when the client only updates its
-    flag after a pass ends — a checkpoint applied since the last error was first seen."""
+    """Online, pending and last sync as the sync client reports them (offline when no client runs)."""
 
     def __init__(self, hh: Handheld) -> None:
         self.hh = hh
-        self._error: object = _UNSEEN
-        self._synced_at_error: str | None = None
         self.badge = self.refresh()
 
     def refresh(self) -> Badge:
         status = self.hh.sync_status()
-        online = status.online
-        if not online and self.hh.client is not None:
-            if status.last_error != self._error:
-                self._error, self._synced_at_error = status.last_error, status.last_synced_at
-            elif status.last_synced_at != self._synced_at_error:
-                online = True  # a checkpoint arrived since that error: the stream is back
-        self.badge = Badge(online=online, pending=status.pending, rejected=len(status.rejected),
+        self.badge = Badge(online=status.online, pending=status.pending, rejected=len(status.rejected),
                            last_synced_at=status.last_synced_at)
         return self.badge
 

@@ -182,7 +182,11 @@ class SyncClient:
 
         def follow(endpoint: str, token: str) -> None:
             with transport.stream(f"{endpoint}/sync/stream", self.downloader.request_body(), token) as lines:
+                heard = False
                 for line in lines:
+                    if not heard:  # the server answers: online now, though a followed stream may stay open for hours
+                        heard = True
+                        self._note(None)
                     outcome = self.downloader.feed(line, report)
                     if outcome is Outcome.RESYNC or (outcome is not None and first_only):
                         return

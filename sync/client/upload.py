@@ -105,7 +105,7 @@ class Uploader:
         except (KeyError, TypeError, ValueError) as exc:
             raise SyncUnavailable(f"unreadable upload answer: {str(answer)[:120]}") from exc
         sent = {w.op_id: w for w in batch}
-        settled = 0
+        settled = acked = 0
         with self.store.write() as db:
             for v in verdicts:
                 w = sent.pop(v.op_id, None)
@@ -121,7 +121,7 @@ class Uploader:
                 else:
                     db.execute("UPDATE overlay SET acked = 1 WHERE type = ? AND id = ? AND op_id = ?",
                                (w.type, w.id, w.op_id))
-                    LocalStore.kv_set(db, WRITE_NEEDED, "1")
+                    acked += 1
                     if v.status is VerdictStatus.CONFLICT:
                         self.notices = [*self.notices[-99:], Notice(w.op_id, w.type, w.id, v.code, v.reason)]
                         report.conflict += 1
@@ -131,6 +131,8 @@ class Uploader:
                         report.applied += 1
                 if self.keep_records:
                     report.verdicts.append(v)
+            if acked:
+                LocalStore.kv_set(db, WRITE_NEEDED, "1")
         return settled
 
     def _await_write_checkpoint(self, value: int) -> int:

@@ -205,3 +205,26 @@ def test_run_follows_the_open_stream_and_uploads_as_writes_are_recorded(engine: 
         assert not runner.is_alive()
         assert picker.store.get("event", event_id) is not None and picker.status().pending == 0
         assert client_rows(picker.store) == server_rows_for(engine, "picker")
+
+
+def test_run_reports_online_while_its_stream_stays_open_and_offline_when_the_server_goes(
+        engine: Engine, settings: Settings, plant: Plant, handheld: Handheld) -> None:
+    streaming = LiveServer(engine, settings, StreamOptions(poll_s=0.2, keepalive_s=1.0)).start()
+    picker = handheld("picker", url=streaming.url)
+    stop = threading.Event()
+    runner = threading.Thread(target=picker.run, args=(stop,), kwargs={"upload_poll_s": 0.2, "reconnect_s": 0.1})
+    runner.start()
+    try:
+        deadline = time.monotonic() + 15
+        while not picker.status().online and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert picker.status().online and picker.status().last_synced_at  # the stream is still open here
+        streaming.stop(force=True)
+        while picker.status().online and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not picker.status().online and picker.status().last_error
+    finally:
+        stop.set()
+        runner.join(timeout=10)
+        streaming.stop()
+    assert not runner.is_alive()
