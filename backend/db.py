@@ -105,13 +105,14 @@ class Batch:
 
 
 # -- rows written in sets, outside the ORM's unit of work ----------------------------------------------------------
-RowsWritten = Callable[[Session, type[SQLModel], list[dict[str, Any]]], None]
+RowsWritten = Callable[..., None]  # (session, model, rows, *, inserted: bool)
 _row_listeners: list[RowsWritten] = []
 
 
 def on_rows_written(listener: RowsWritten) -> None:
-    """`listener(session, model, rows)` hears of rows written by `insert_rows` / `update_rows` as they are
-    written, in the session's transaction: what an ORM flush tells session event listeners (the op log)."""
+    """`listener(session, model, rows, inserted=...)` hears of rows written by `insert_rows` / `update_rows` as
+    they are written, in the session's transaction: what an ORM flush tells session event listeners (the op
+    log). `inserted`: the rows are new in this transaction."""
     if listener not in _row_listeners:
         _row_listeners.append(listener)
 
@@ -147,7 +148,7 @@ def insert_rows(session: Session, model: type[SQLModel], rows: list[dict[str, An
     """Inserts complete rows (see `complete_row`) in one statement, in the session's transaction."""
     if rows:
         session.connection().execute(insert(model), rows)
-        _tell(session, model, rows)
+        _tell(session, model, rows, inserted=True)
 
 
 def update_rows(session: Session, model: type[SQLModel], rows: list[dict[str, Any]], columns: tuple[str, ...]) -> None:
@@ -163,12 +164,12 @@ def update_rows(session: Session, model: type[SQLModel], rows: list[dict[str, An
         held = session.identity_map.get(session.identity_key(model, r["id"]))
         if held is not None:
             session.expire(held)
-    _tell(session, model, rows)
+    _tell(session, model, rows, inserted=False)
 
 
-def _tell(session: Session, model: type[SQLModel], rows: list[dict[str, Any]]) -> None:
+def _tell(session: Session, model: type[SQLModel], rows: list[dict[str, Any]], *, inserted: bool) -> None:
     for listener in _row_listeners:
-        listener(session, model, rows)
+        listener(session, model, rows, inserted=inserted)
 
 
 def atomic(method: Callable[Concatenate[Any, P], R]) -> Callable[Concatenate[Any, P], R]:

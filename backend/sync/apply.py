@@ -172,8 +172,10 @@ class UploadApplier:
             session.commit()  # the services commit themselves; master-data changes are committed here
         return verdict
 
-    def apply_one(self, entry: CrudEntry) -> Verdict:
-        """One op in its own transaction, its receipt stored first (the fallback when a chunk clashed)."""
+    def apply_one(self, entry: CrudEntry, *, again: bool = False) -> Verdict:
+        """One op in its own transaction, its receipt stored first (the fallback when a chunk clashed). An op
+        that breaks a database constraint twice in a row, with no concurrent write to explain it, is refused
+        (`constraint_violated`, kept for QA) rather than answered 5xx forever: a queue never blocks on it."""
         try:
             with Session(self.engine, expire_on_commit=False) as session:
                 stored = session.get(UploadReceipt, (self.client_id, entry.op_id))
@@ -196,19 +198,26 @@ class UploadApplier:
                 session.commit()
                 return verdict
         except IntegrityError as exc:
-            # A retry of this batch racing the first attempt: whoever stored the receipt first answers.
-            return self._stored_verdict(entry, exc)
+            # A retry of this batch racing the first attempt: whoever stored the receipt first answers. The same
+            # event from another handheld at once: applied again, it is a duplicate. Neither: the op itself
+            # breaks a rule of the database.
+            stored = self._stored_verdict(entry)
+            if stored is not None:
+                return stored
+            if not again:
+                return self.apply_one(entry, again=True)
+            return self._refuse(entry, "constraint_violated", f"The database refused {entry.type} {entry.id} "
+                                f"twice: {_constraint(exc)}. Nothing of it was stored.")
         except DBAPIError as exc:
             if not _unavailable(exc):
                 raise
             raise TemporaryFailure(str(exc.orig) if exc.orig else str(exc)) from exc
 
-    def _stored_verdict(self, entry: CrudEntry, exc: IntegrityError) -> Verdict:
+    def _stored_verdict(self, entry: CrudEntry) -> Verdict | None:
         with Session(self.engine) as session:
             stored = session.get(UploadReceipt, (self.client_id, entry.op_id))
-            if stored is None:
-                raise TemporaryFailure(f"op {entry.op_id} clashed with a concurrent write; retry") from exc
-            return Verdict(entry.op_id, VerdictStatus(stored.status), stored.code, stored.reason)
+            return None if stored is None else \
+                Verdict(entry.op_id, VerdictStatus(stored.status), stored.code, stored.reason)
 
     # -- dispatch ------------------------------------------------------------------------------------------------
     def _dispatch(self, session: Session, entry: CrudEntry) -> Verdict:
@@ -262,11 +271,17 @@ class UploadApplier:
     # -- refusals ------------------------------------------------------------------------------------------------
     def _refuse(self, entry: CrudEntry, code: str, reason: str) -> Verdict:
         verdict = Verdict(entry.op_id, VerdictStatus.REJECTED, code, reason)
-        with Session(self.engine) as session:
-            session.add(UploadReceipt(client_id=self.client_id, op_id=entry.op_id, status=verdict.status.value,
-                                      code=code, reason=reason))
-            session.add(self._kept(entry, verdict))
-            session.commit()
+        try:
+            with Session(self.engine) as session:
+                session.add(UploadReceipt(client_id=self.client_id, op_id=entry.op_id, status=verdict.status.value,
+                                          code=code, reason=reason))
+                session.add(self._kept(entry, verdict))
+                session.commit()
+        except IntegrityError as exc:  # a concurrent attempt of the same batch answered first
+            stored = self._stored_verdict(entry)
+            if stored is None:
+                raise TemporaryFailure(f"op {entry.op_id} clashed with a concurrent write; retry") from exc
+            return stored
         return verdict
 
     def _kept(self, entry: CrudEntry, verdict: Verdict) -> RejectedOp:
@@ -302,6 +317,11 @@ def _outcome(entry: CrudEntry, replayed: bool, violations: list[Violation]) -> V
 
 def _invalid(entry: CrudEntry, exc: ValidationError) -> Verdict:
     return Verdict(entry.op_id, VerdictStatus.REJECTED, "invalid_command", _validation_summary(exc))
+
+
+def _constraint(exc: IntegrityError) -> str:
+    """The database's own words for the broken constraint (first line; PostgreSQL adds a DETAIL line)."""
+    return str(exc.orig if exc.orig is not None else exc).strip().splitlines()[0]
 
 
 def _unavailable(exc: DBAPIError) -> bool:

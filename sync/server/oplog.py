@@ -8,8 +8,8 @@ nothing else, so it cannot deadlock with row locks taken earlier.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Iterable
+from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, bindparam, delete, event, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -49,16 +49,16 @@ class OpLogRecorder:
         event.remove(Session, "after_rollback", self._after_rollback)
         self._installed = False
 
-    def note_rows(self, session: Session, model: type, rows: list[dict[str, Any]]) -> None:
-        """Rows written outside the ORM (complete rows, as they now are): recorded like a flush of those rows."""
+    def note_rows(self, session: Session, model: type, rows: list[dict[str, Any]], *, inserted: bool) -> None:
+        """Rows written outside the ORM (complete rows, as they now are; `inserted`: new in this transaction):
+        recorded like a flush of those rows."""
         kind = self.policy.model_type(model)
         if kind is None:
             return
-        pending: dict[Any, tuple[str, Any, bool]] = session.info.setdefault(_PENDING, {})
+        pending: dict[Any, _Change] = session.info.setdefault(_PENDING, {})
         for row in rows:
-            key = (kind, row["id"])
-            pending.pop(key, None)  # the newest state goes last
-            pending[key] = (kind, _Row(row["id"], self.policy.row_values(model, row)), False)
+            _note(pending, (kind, row["id"]),
+                  _Change(kind, _Row(row["id"], self.policy.row_values(model, row)), False, inserted))
 
     def on_commit(self, listener: Callable[[], None]) -> None:
         """Called after a commit that wrote ops (the stream hub wakes its clients)."""
@@ -73,8 +73,8 @@ class OpLogRecorder:
     def write_held(self, session: Session, conn: Connection) -> int:
         """Writes the ops of every change held since `hold`; call it last before the real COMMIT, then
         `announce()` after it. Returns how many ops were written."""
-        held: dict[int, tuple[str, Any, bool]] = session.info.pop(_HELD, {})
-        return write_ops(conn, self.policy, _latest(self.policy, held.values()))
+        held: dict[Any, _Change] = session.info.pop(_HELD, {})
+        return write_ops(conn, self.policy, *_latest(self.policy, held.values()))
 
     def announce(self) -> None:
         for listener in self._listeners:
@@ -84,28 +84,28 @@ class OpLogRecorder:
     def _after_flush(self, session: Session, _ctx: Any) -> None:
         # Keyed by object, not id: an id set after a first flush (a row adopting the id a handheld made)
         # is read at commit time, so no op ever names the short-lived id.
-        pending: dict[int, tuple[str, Any, bool]] = session.info.setdefault(_PENDING, {})
+        pending: dict[Any, _Change] = session.info.setdefault(_PENDING, {})
         for obj in [*session.new, *session.dirty]:
             kind = self.policy.object_type(obj)
-            if kind and (obj in session.new or session.is_modified(obj, include_collections=False)):
-                pending[id(obj)] = (kind, obj, False)
+            new = obj in session.new
+            if kind and (new or session.is_modified(obj, include_collections=False)):
+                _note(pending, id(obj), _Change(kind, obj, False, new))
         for obj in session.deleted:
             kind = self.policy.object_type(obj)
             if kind:
-                pending[id(obj)] = (kind, obj, True)
+                _note(pending, id(obj), _Change(kind, obj, True, False))
 
     def _before_commit(self, session: Session) -> None:
         session.flush()  # the last flush happens after this hook otherwise
-        pending: dict[int, tuple[str, Any, bool]] = session.info.pop(_PENDING, {})
+        pending: dict[Any, _Change] = session.info.pop(_PENDING, {})
         if not pending:
             return
         held = session.info.get(_HELD)
         if held is not None:
             for key, change in pending.items():
-                held.pop(key, None)  # the newest state goes last
-                held[key] = change
+                _note(held, key, change)
             return
-        if write_ops(session.connection(), self.policy, _latest(self.policy, pending.values())):
+        if write_ops(session.connection(), self.policy, *_latest(self.policy, pending.values())):
             session.info["lotline_sync_wrote"] = True
 
     def _after_commit(self, session: Session) -> None:
@@ -126,20 +126,46 @@ class _Row:
         self.id, self.data = row_id, data
 
 
-def _latest(policy: SyncPolicy, changes: Any) -> list[tuple[str, str, dict[str, Any] | None]]:
-    """Each changed row once, as it is now (None = deleted), in the order of the changes' last notice. Keyed by
-    object, an id set after a first flush is read here, at commit time."""
+class _Change(NamedTuple):
+    kind: str
+    obj: Any  # an ORM object, or a _Row
+    deleted: bool
+    inserted: bool  # the row did not exist before this transaction
+
+
+def _note(changes: dict[Any, _Change], key: Any, change: _Change) -> None:
+    """The newest state goes last; a row inserted earlier in the transaction stays new."""
+    previous = changes.pop(key, None)
+    if previous is not None and previous.inserted and not change.deleted:
+        change = change._replace(inserted=True)
+    changes[key] = change
+
+
+def _latest(policy: SyncPolicy, changes: Iterable[_Change]
+            ) -> tuple[list[tuple[str, str, dict[str, Any] | None]], set[tuple[str, str]]]:
+    """Each changed row once, as it is now (None = deleted), in the order of the changes' last notice, and the
+    rows that are new in this transaction. Keyed by object, an id set after a first flush is read here."""
     latest: dict[tuple[str, str], dict[str, Any] | None] = {}
-    for kind, obj, deleted in changes:
-        latest.pop((kind, obj.id), None)
-        latest[(kind, obj.id)] = None if deleted else obj.data if isinstance(obj, _Row) else policy.row_data(obj)
-    return [(kind, oid, data) for (kind, oid), data in latest.items()]
+    inserted: set[tuple[str, str]] = set()
+    deleted: set[tuple[str, str]] = set()
+    for change in changes:
+        key = (change.kind, change.obj.id)
+        latest.pop(key, None)
+        latest[key] = None if change.deleted else change.obj.data if isinstance(change.obj, _Row) \
+            else policy.row_data(change.obj)
+        if change.deleted:
+            deleted.add(key)
+        elif change.inserted:
+            inserted.add(key)
+    return [(kind, oid, data) for (kind, oid), data in latest.items()], inserted - deleted
 
 
-def write_ops(conn: Connection, policy: SyncPolicy, rows: list[tuple[str, str, dict[str, Any] | None]]) -> int:
-    """Turns row states (None = deleted) into ops; returns how many ops were written. Works in sets: a
-    transaction that changed thousands of rows costs a few statements per table, not a few per row."""
-    current = _memberships(conn, [(kind, oid) for kind, oid, _ in rows])
+def write_ops(conn: Connection, policy: SyncPolicy, rows: list[tuple[str, str, dict[str, Any] | None]],
+              new: set[tuple[str, str]] | frozenset[tuple[str, str]] = frozenset()) -> int:
+    """Turns row states (None = deleted) into ops; returns how many ops were written. Rows in `new` did not exist
+    before this transaction, so they are in no bucket yet and are not looked up. Works in sets: a transaction
+    that changed thousands of rows costs a few statements per table, not a few per row."""
+    current = _memberships(conn, [(kind, oid) for kind, oid, _ in rows if (kind, oid) not in new])
     targets = _targets(conn, policy, rows)
     planned: list[dict[str, Any]] = []
     joined: list[dict[str, Any]] = []

@@ -215,11 +215,12 @@ def test_run_reports_online_while_its_stream_stays_open_and_offline_when_the_ser
     runner = threading.Thread(target=picker.run, args=(stop,), kwargs={"upload_poll_s": 0.2, "reconnect_s": 0.1})
     runner.start()
     try:
-        deadline = time.monotonic() + 15
+        deadline = time.monotonic() + 20
         while not picker.status().online and time.monotonic() < deadline:
             time.sleep(0.05)
         assert picker.status().online and picker.status().last_synced_at  # the stream is still open here
         streaming.stop(force=True)
+        deadline = time.monotonic() + 20  # its own wait: a slow first phase must not shorten this one
         while picker.status().online and time.monotonic() < deadline:
             time.sleep(0.05)
         assert not picker.status().online and picker.status().last_error

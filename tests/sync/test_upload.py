@@ -264,3 +264,30 @@ def test_every_chunk_commits_with_its_receipts_and_ops(engine, plant, session: S
     assert len(session.exec(select(UploadReceipt)).all()) == 5
     kinds = session.exec(select(OpLogEntry.object_type).where(OpLogEntry.op_id > before)).all()
     assert sorted(set(kinds)) == ["event", "stock_on_hand", "unit"] and len(kinds) == 15
+
+
+def test_an_op_the_database_refuses_every_time_is_rejected_and_the_queue_goes_on(engine, plant,  # type: ignore[no-untyped-def]
+                                                                                session: Session) -> None:
+    """A constraint the domain rules do not know of (here a plant's own: one receipt per delivery note) breaks the
+    chunk; op by op, the op that breaks it twice is refused with the database's words, never a 5xx forever."""
+    from sqlalchemy import text
+
+    from sync.server.tables import RejectedOp
+
+    with engine.begin() as conn:
+        conn.execute(text("CREATE UNIQUE INDEX one_receipt_per_note ON event (reference) WHERE reference <> ''"))
+    try:
+        batch = entries(receive_cmd(1, lot="D1", reference="DN-7"), receive_cmd(2, lot="D2", reference="DN-7"),
+                        receive_cmd(3, lot="D3", reference="DN-8"))
+        verdicts = applier(engine, plant).apply(batch)
+        again = applier(engine, plant).apply(batch)
+    finally:
+        with engine.begin() as conn:
+            conn.execute(text("DROP INDEX one_receipt_per_note"))
+    assert [(v.op_id, v.status.value, v.code) for v in verdicts] == [
+        (1, "applied", ""), (2, "rejected", "constraint_violated"), (3, "applied", "")]
+    assert "one_receipt_per_note" in verdicts[1].reason or "event.reference" in verdicts[1].reason
+    assert again == verdicts
+    assert events(session) == 2 and stock(session, "PCB-01/D2") == {}
+    [kept] = session.exec(select(RejectedOp)).all()
+    assert (kept.op_id, kept.code, kept.data["reference"]) == (2, "constraint_violated", "DN-7")
