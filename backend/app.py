@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 
 from litestar import Litestar, get
@@ -19,7 +20,7 @@ from backend.auth.keys import KeyRing
 from backend.auth.middleware import BearerAuthMiddleware
 from backend.auth.tokens import TokenIssuer
 from backend.config import Settings
-from backend.db import make_engine
+from backend.db import WalCheckpointer, make_engine
 from backend.deps import provide_db, provide_principal, provide_settings
 from backend.errors import DomainError, domain_error_handler, http_error_handler, unexpected_error_handler
 from backend.gates.controller import GateController
@@ -46,6 +47,15 @@ def health() -> dict[str, str]:
     return {"status": "ok"}
 
 
+def settle_heap() -> None:
+    """For a long-running server, once its app is built: what start-up made (modules, routes, schemas, the
+    plant's rules) is moved out of the garbage collector's sight, so a full collection under load walks only what
+    requests made. Measured on an upload of 10,000 events: a full collection fell from ~100 ms to ~6 ms
+    (bench/sync.py)."""
+    gc.collect()
+    gc.freeze()
+
+
 def create_app(settings: Settings | None = None, engine: Engine | None = None,
                stream_options: StreamOptions | None = None) -> Litestar:
     settings = settings or Settings.from_env()
@@ -56,12 +66,15 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None,
                          ttl_s=settings.token_ttl_s)
     logging.basicConfig(level=logging.DEBUG if settings.debug else logging.INFO)
     mqtt = subscriber_from_env(engine)  # only when LOTLINE_MQTT_URL is set
+    checkpointer = WalCheckpointer(engine) if WalCheckpointer.wanted(engine) else None
     return Litestar(
         route_handlers=[health, jwks, AuthController, TraceController, RecallController, EventController,
                         ProductionController, SyncController, *MASTERDATA_CONTROLLERS, RecallCaseController,
                         GateController, OperationsController, QualityController, VerifyController, WarningController],
-        on_startup=[*([mqtt.start] if mqtt else []), warnings_startup],
-        on_shutdown=[warnings_shutdown, *([mqtt.stop] if mqtt else [])],
+        on_startup=[*([checkpointer.start] if checkpointer else []), *([mqtt.start] if mqtt else []),
+                    warnings_startup],
+        on_shutdown=[warnings_shutdown, *([mqtt.stop] if mqtt else []),
+                     *([checkpointer.stop] if checkpointer else [])],
         dependencies={
             "db": Provide(provide_db),
             "principal": Provide(provide_principal, sync_to_thread=False),

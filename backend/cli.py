@@ -78,10 +78,12 @@ def serve(host: str = "127.0.0.1", port: int = 8000, data_dir: DataDir = None,
     """Run the backend API."""
     import uvicorn
 
-    from backend.app import create_app
+    from backend.app import create_app, settle_heap
 
     settings = _settings(data_dir, database_url)
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+    api = create_app(settings)
+    settle_heap()
+    uvicorn.run(api, host=host, port=port, log_level="info")
 
 
 @app.command()
@@ -122,12 +124,13 @@ def _serve_with_handheld(host: str, port: int, handheld_port: int, data_dir: Pat
 
     import uvicorn
 
-    from backend.app import create_app
+    from backend.app import create_app, settle_heap
     from mobile.app import run_web
 
     settings = _settings(data_dir, None)
     backend = uvicorn.Server(uvicorn.Config(create_app(settings), host=host, port=port, log_level="info",
                                             timeout_graceful_shutdown=2))
+    settle_heap()
     thread = threading.Thread(target=backend.run, name="lotline-backend", daemon=True)
     thread.start()
     try:

@@ -7,9 +7,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 DEFAULT_DATA_DIR = Path(os.environ.get("LOTLINE_DATA_DIR", Path.cwd() / "var"))
-# Uploaded ops applied per database transaction: more shares each commit among more ops, fewer holds SQLite's write
-# lock (PostgreSQL's row locks) for less time while other handhelds wait.
-UPLOAD_CHUNK_OPS = 200
+# Uploaded ops applied per database transaction, at most: more shares each commit among more ops (bench/sync.py
+# `chunks`: 1,000 takes a third more events per second than 200), fewer holds SQLite's write lock (PostgreSQL's row
+# locks) for less time while other writers wait. A chunk also ends once it has worked UPLOAD_CHUNK_BUDGET_S, so a
+# run of slow ops (ships, inspections: milliseconds each, against a fraction of one for a posted receive) cannot
+# hold the lock for seconds.
+UPLOAD_CHUNK_OPS = 1000
+UPLOAD_CHUNK_BUDGET_S = 0.25
 
 
 @dataclass(frozen=True, slots=True)

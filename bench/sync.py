@@ -36,6 +36,7 @@ from sqlalchemy import text  # noqa: E402
 from sqlalchemy.engine import Engine  # noqa: E402
 from sqlmodel import Session, select  # noqa: E402
 
+from backend.config import UPLOAD_CHUNK_OPS  # noqa: E402
 from backend.db import make_engine  # noqa: E402
 from backend.migrate import upgrade  # noqa: E402
 from backend.sync import RECORDER  # noqa: E402
@@ -84,10 +85,12 @@ class Database:
 class Server:
     """`bench/sync.py serve` in a subprocess: the server gets a core of its own, as it would in production."""
 
-    def __init__(self, url: str, schema: str | None, workdir: Path, *, without_hooks: bool = False) -> None:
+    def __init__(self, url: str, schema: str | None, workdir: Path, *, without_hooks: bool = False,
+                 chunk_ops: int | None = None) -> None:
         self.port = _free_port()
         cmd = [sys.executable, __file__, "serve", "--url", url, "--port", str(self.port), "--data-dir",
-               str(workdir / "data"), *(["--without-hooks"] if without_hooks else [])]
+               str(workdir / "data"), *(["--without-hooks"] if without_hooks else []),
+               *(["--chunk-ops", str(chunk_ops)] if chunk_ops else [])]
         self.log = workdir / f"server-{self.port}.log"
         with self.log.open("w") as log:
             self.proc = subprocess.Popen([*cmd, *(["--schema", schema] if schema else [])], cwd=ROOT, stdout=log,
@@ -135,7 +138,7 @@ def _free_port() -> int:
 def serve(args: argparse.Namespace) -> None:
     import uvicorn
 
-    from backend.app import create_app
+    from backend.app import create_app, settle_heap
     from backend.config import Settings
     from sync.server.stream import StreamOptions
 
@@ -148,11 +151,14 @@ def serve(args: argparse.Namespace) -> None:
 
     threading.Thread(target=orphaned, daemon=True).start()
     engine = make_engine(args.url, schema=args.schema)
-    app = create_app(Settings(data_dir=Path(args.data_dir)), engine, stream_options=StreamOptions(once=True))
+    chunk = {"upload_chunk_ops": args.chunk_ops} if args.chunk_ops else {}
+    settings = Settings(data_dir=Path(args.data_dir), **chunk)
+    app = create_app(settings, engine, stream_options=StreamOptions(once=True))
     if args.without_hooks:  # diagnosis only: no after-commit listeners (the warning rules' fast path)
         from backend import hooks
 
         app.on_startup.append(lambda _app: hooks._listeners.clear())  # after the startups that add them
+    settle_heap()  # as `lotline serve` does
     uvicorn.run(app, host="127.0.0.1", port=args.port, log_level="warning", access_log=False)
 
 
@@ -170,10 +176,10 @@ def timed(fn: Callable[[], Any]) -> tuple[float, Any]:
 # -- scenarios ---------------------------------------------------------------------------------------------------------
 
 
-def upload_scenario(db: Database, workdir: Path, events: int) -> dict[str, Any]:
+def upload_scenario(db: Database, workdir: Path, events: int, chunk_ops: int | None = None) -> dict[str, Any]:
     """One handheld with `events` receives queued offline uploads them (batches of 1,000) to a fresh server."""
     engine, url = db.fresh()
-    server = Server(url, SCHEMA if db.kind == "postgres" else None, workdir)
+    server = Server(url, SCHEMA if db.kind == "postgres" else None, workdir, chunk_ops=chunk_ops)
     try:
         client = handheld(workdir, server, "offline", batch_size=1000)
         client.sync_once()
@@ -211,6 +217,20 @@ def upload_runs(db: Database, workdir: Path, events: int, runs: int) -> dict[str
             "events_per_server_cpu_s": 1 / cpu, "record_local_s": statistics.median(r["record_local_s"] for r in done),
             "batch_ms_p50": 1000 * percentile(batch_s, 50), "batch_ms_p95": 1000 * percentile(batch_s, 95),
             "server_errors": {k: v for r in done for k, v in r["server_errors"].items()}}
+
+
+def chunk_sweep(db: Database, workdir: Path, events: int, sizes: list[int]) -> list[dict[str, Any]]:
+    """The upload again with each chunk size (ops per transaction): throughput against how long one chunk holds
+    the write lock (a 1,000-event batch's time over its chunks), which other writers wait out."""
+    rows = []
+    for size in sizes:
+        run = upload_scenario(db, workdir, events, chunk_ops=size)
+        batch_s = sorted(run["batch_s"][1:])
+        chunks_per_batch = -(-1000 // size)
+        rows.append({"chunk_ops": size, "events_per_s": events / run["ack_s"],
+                     "server_cpu_ms_per_event": 1000 * run["server_cpu_s"] / events,
+                     "lock_ms_p95": 1000 * percentile(batch_s, 95) / chunks_per_batch})
+    return rows
 
 
 def baselines(db: Database, workdir: Path, events: int) -> dict[str, Any]:
@@ -408,6 +428,7 @@ def main() -> None:
     srv.add_argument("--data-dir", required=True)
     srv.add_argument("--schema")
     srv.add_argument("--without-hooks", action="store_true")
+    srv.add_argument("--chunk-ops", type=int)
     parser.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
     parser.add_argument("--pg-url", default=os.environ.get("LOTLINE_TEST_POSTGRES_URL",
                                                            "postgresql://postgres@127.0.0.1:5432/test"))
@@ -417,7 +438,8 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=50_000)
     parser.add_argument("--clients", type=int, default=20)
     parser.add_argument("--client-events", type=int, default=50)
-    parser.add_argument("--only", default="upload,download,clients", help="comma-separated scenarios to run")
+    parser.add_argument("--only", default="upload,chunks,download,clients", help="comma-separated scenarios to run")
+    parser.add_argument("--chunk-sizes", default="200,500,1000,2000", help="ops per transaction, for `chunks`")
     parser.add_argument("--profile", action="store_true", help="also profile the server's upload apply")
     parser.add_argument("--diagnose-hooks", action="store_true",
                         help="also run the concurrent clients against a server without after-commit listeners")
@@ -449,6 +471,12 @@ def main() -> None:
             result["baselines"] = base = baselines(db, workdir, args.baseline_events)
             print(f"baselines on {base['events']:,} events: batch of 1 {base['batch_of_1_events_per_s']:,.0f}/s, "
                   f"REST one by one {base['rest_one_by_one_events_per_s']:,.0f}/s", flush=True)
+        if "chunks" in only:
+            sizes = [int(x) for x in args.chunk_sizes.split(",")]
+            result["chunks"] = sweep = chunk_sweep(db, workdir, args.events, sizes)
+            print(f"by chunk size (ops per transaction; default {UPLOAD_CHUNK_OPS}), {args.events:,} events, one run "
+                  "each: " + "; ".join(f"{r['chunk_ops']}: {r['events_per_s']:,.0f} events/s, write lock held "
+                                       f"p95 {r['lock_ms_p95']:.0f} ms" for r in sweep), flush=True)
         if "download" in only:
             result["download"] = down = download_scenario(db, workdir, args.rows)
             print(f"initial download of {down['rows']:,} rows in {down['download_s']:.1f} s (target < "

@@ -10,16 +10,18 @@ Conflict policy (ARCHITECTURE.md §4), one rule per kind of data:
   write based on an older version is applied and answered `conflict` naming what it overwrote;
 - status changes follow the unit state machine; an illegal one is `rejected` with the reason.
 
-Ops are applied in order, in chunks (UPLOAD_CHUNK_OPS, or Settings.upload_chunk_ops), each chunk one transaction
-(`backend.db.Batch`): receives, moves and picks next to each other are posted as one run, every other op runs in
-a savepoint of its own, so a refused op changes nothing, and the chunk's receipts, op log and after-commit work
-are written once, with one COMMIT. A retried batch gets the stored verdicts and changes
-nothing already done. A chunk that clashes with a concurrent write is applied again op by op, each op with its
-receipt in its own transaction (the path every op took before chunks).
+Ops are applied in order, in chunks (at most UPLOAD_CHUNK_OPS, or Settings.upload_chunk_ops, and ended once a
+chunk has worked UPLOAD_CHUNK_BUDGET_S), each chunk one transaction (`backend.db.Batch`): receives, moves and
+picks next to each other are posted as one run, every other op runs in a savepoint of its own, so a refused op
+changes nothing, and the chunk's receipts, op log and after-commit work are written once, with one COMMIT. A
+retried batch gets the stored verdicts and changes nothing already done. A chunk that clashes with a concurrent
+write is applied again op by op, each op with its receipt in its own transaction (the path every op took before
+chunks); an op the database refuses twice that way is rejected (`constraint_violated`).
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 
 from pydantic import BaseModel, ValidationError
@@ -30,7 +32,7 @@ from sqlmodel import Session, col, select
 
 from backend import hooks
 from backend.auth.principal import Principal
-from backend.config import UPLOAD_CHUNK_OPS
+from backend.config import UPLOAD_CHUNK_BUDGET_S, UPLOAD_CHUNK_OPS
 from backend.db import Batch
 from backend.errors import DomainError
 from backend.masterdata.service import MasterDataService
@@ -78,21 +80,25 @@ class TemporaryFailure(Exception):
 
 class UploadApplier:
     def __init__(self, engine: Engine, principal: Principal, client_id: str, *,
-                 chunk_ops: int = UPLOAD_CHUNK_OPS) -> None:
+                 chunk_ops: int = UPLOAD_CHUNK_OPS, chunk_budget_s: float = UPLOAD_CHUNK_BUDGET_S) -> None:
         self.engine = engine
         self.by = principal
         self.client_id = client_id
         self.chunk_ops = chunk_ops
+        self.chunk_budget_s = chunk_budget_s
 
     def apply(self, batch: list[CrudEntry]) -> list[Verdict]:
         """A verdict per op, in order. Raises TemporaryFailure when the database is unavailable; the chunks
         committed before that keep their receipts, so the retry answers them from the receipts."""
         verdicts: list[Verdict] = []
-        for start in range(0, len(batch), self.chunk_ops):
+        while len(verdicts) < len(batch):
+            start = len(verdicts)
             verdicts += self._apply_chunk(batch[start:start + self.chunk_ops])
         return verdicts
 
     def _apply_chunk(self, entries: list[CrudEntry]) -> list[Verdict]:
+        """Applies a prefix of `entries` (all of them unless the time budget ran out first) in one transaction;
+        returns its verdicts."""
         try:
             with Batch(self.engine) as batch:
                 session = batch.session
@@ -100,7 +106,8 @@ class UploadApplier:
                 RECORDER.hold(session)
                 hooks.hold(session)
                 known = self._receipts(session, entries)
-                verdicts = self._apply_all(session, entries, known)
+                verdicts = self._apply_all(session, entries, known, time.monotonic() + self.chunk_budget_s)
+                entries = entries[:len(verdicts)]
                 fresh = [(e, v) for e, v in zip(entries, verdicts, strict=True) if e.op_id not in known]
                 session.add_all(self._kept(e, v) for e, v in fresh if v.status in _KEPT)
                 session.commit()  # releases the last savepoint
@@ -128,12 +135,18 @@ class UploadApplier:
             UploadReceipt.client_id == self.client_id, col(UploadReceipt.op_id).in_([e.op_id for e in entries])))
         return {r.op_id: Verdict(r.op_id, VerdictStatus(r.status), r.code, r.reason) for r in rows}
 
-    def _apply_all(self, session: Session, entries: list[CrudEntry], known: dict[int, Verdict]) -> list[Verdict]:
+    def _apply_all(self, session: Session, entries: list[CrudEntry], known: dict[int, Verdict],
+                   deadline: float) -> list[Verdict]:
         """In order: ops already answered keep their verdict; receives, moves and picks next to each other are
-        posted as one run (backend/warehouse/posting.py); every other op goes through its service on its own."""
+        posted as one run (backend/warehouse/posting.py); every other op goes through its service on its own.
+        Stops taking ops once `deadline` (time.monotonic) has passed: the verdicts are for a prefix of `entries`."""
         verdicts: dict[int, Verdict] = {}
         run: list[tuple[CrudEntry, cmd.Receive | cmd.Move]] = []
+        taken = 0
         for entry in entries:
+            if taken and time.monotonic() >= deadline:
+                break  # this transaction has held the write lock long enough; the rest go in the next one
+            taken += 1
             if entry.op_id in known:
                 verdicts[entry.op_id] = known[entry.op_id]
             elif _postable(entry):
@@ -146,7 +159,7 @@ class UploadApplier:
                 run = []
                 verdicts[entry.op_id] = self._apply_in(session, entry)
         verdicts.update(self._post(session, run))
-        return [verdicts[entry.op_id] for entry in entries]
+        return [verdicts[entry.op_id] for entry in entries[:taken]]
 
     def _post(self, session: Session, run: list[tuple[CrudEntry, cmd.Receive | cmd.Move]]) -> dict[int, Verdict]:
         if not run:

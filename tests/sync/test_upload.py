@@ -291,3 +291,40 @@ def test_an_op_the_database_refuses_every_time_is_rejected_and_the_queue_goes_on
     assert events(session) == 2 and stock(session, "PCB-01/D2") == {}
     [kept] = session.exec(select(RejectedOp)).all()
     assert (kept.op_id, kept.code, kept.data["reference"]) == (2, "constraint_violated", "DN-7")
+
+
+def test_a_chunk_ends_when_its_time_budget_is_spent_and_the_rest_follow_in_order(engine, plant,  # type: ignore[no-untyped-def]
+                                                                                session: Session) -> None:
+    """Slow ops must not hold the write lock for a whole chunk: with no time to spare, every op is a chunk of its
+    own; with time, the whole batch is one. The verdicts and what is stored are the same."""
+    from sqlalchemy import event
+
+    from sync.server.tables import UploadReceipt
+
+    def upload_counting_commits(budget_s: float, lots: str) -> tuple[list[Any], int]:
+        commits: list[None] = []
+
+        def count(_conn: Any) -> None:
+            commits.append(None)
+
+        batch = entries(receive_cmd(1, lot=f"{lots}1", qty=4), command(
+            "move", 2, occurred_at=at(2), unit=f"PCB-01/{lots}1", qty=1, from_location="S1-A-01",
+            to_location="S1-A-02"), receive_cmd(3, qty=-1), receive_cmd(4, lot=f"{lots}2", qty=1),
+            command("status", 5, occurred_at=at(5), unit=f"PCB-01/{lots}2", action="hold", reason="audit"))
+        event.listen(engine, "commit", count)
+        try:
+            with Session(engine) as s:
+                verdicts = UploadApplier(engine, principal_of(s.get(User, plant.users["qa"].id)), f"hh-{lots}",
+                                         chunk_budget_s=budget_s).apply(batch)
+        finally:
+            event.remove(engine, "commit", count)
+        return [(v.op_id, v.status.value, v.code) for v in verdicts], len(commits)
+
+    one_by_one, commits_without_time = upload_counting_commits(0.0, "T")
+    together, commits_with_time = upload_counting_commits(60.0, "W")
+    assert one_by_one == together == [(1, "applied", ""), (2, "applied", ""), (3, "rejected", "invalid_command"),
+                                      (4, "applied", ""), (5, "applied", "")]
+    # A chunk's own COMMIT, plus what after-commit listeners (warning rules) commit of their own per chunk.
+    assert commits_without_time >= 5 > commits_with_time >= 1
+    assert stock(session, "PCB-01/T1") == stock(session, "PCB-01/W1") == {"S1-A-01": 3.0, "S1-A-02": 1.0}
+    assert len(session.exec(select(UploadReceipt).where(UploadReceipt.client_id.in_(["hh-T", "hh-W"]))).all()) == 10  # type: ignore[attr-defined]
