@@ -11,9 +11,11 @@ from pathlib import Path
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from pydantic_core import PydanticUndefined
-from sqlalchemy import bindparam, event, insert, update
+from sqlalchemy import bindparam, event, update
 from sqlalchemy.engine import Connection, Engine, make_url
 from sqlmodel import Session, SQLModel, create_engine
+
+from shared_models.types import insert_many
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -209,7 +211,7 @@ def _defaults(model: type[SQLModel]) -> dict[str, tuple[Callable[[], Any] | None
 def insert_rows(session: Session, model: type[SQLModel], rows: list[dict[str, Any]]) -> None:
     """Inserts complete rows (see `complete_row`) in one statement, in the session's transaction."""
     if rows:
-        session.connection().execute(insert(model), rows)
+        insert_many(session.connection(), model.__table__, rows)  # type: ignore[attr-defined]
         _tell(session, model, rows, inserted=True)
 
 

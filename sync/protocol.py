@@ -7,6 +7,7 @@ hash "remove." + type + "." + id), and a bucket's checksum is the wrapping u32 s
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from dataclasses import dataclass, field
@@ -47,8 +48,15 @@ def add_checksums(*values: int) -> int:
 
 
 def canonical_json(data: dict[str, Any]) -> str:
-    """One spelling of a row, so the same data always hashes the same."""
-    return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+    """One spelling of a row, so the same data always hashes the same: keys sorted, no spaces, UTF-8 as is."""
+    return _row_encoder().encode(data).decode()
+
+
+@functools.cache
+def _row_encoder() -> Any:
+    import msgspec  # server side only (the handheld never spells rows); ~8x faster than json.dumps
+
+    return msgspec.json.Encoder(order="sorted", enc_hook=str)
 
 
 class ProtocolError(ValueError):

@@ -39,6 +39,9 @@ def bucket(name: str, *params: str) -> str:
     return f"{name}{json.dumps(list(params), separators=(',', ':'))}"
 
 
+_AS_IS = frozenset({str, int, float, bool, type(None), list, dict})  # JSON already: most of a row's values
+
+
 def _jsonable(value: Any) -> Any:
     if isinstance(value, Enum):
         return value.value
@@ -64,10 +67,10 @@ class LotlinePolicy:
         return SYNCED.get(model)
 
     def row_data(self, obj: Any) -> dict[str, Any]:
-        return {key: _jsonable(getattr(obj, key)) for key in _sent_columns(type(obj))}
+        return {key: v if type(v := getattr(obj, key)) in _AS_IS else _jsonable(v) for key in _sent_columns(type(obj))}
 
     def row_values(self, model: type, row: Mapping[str, Any]) -> dict[str, Any]:
-        return {key: _jsonable(row[key]) for key in _sent_columns(model)}
+        return {key: v if type(v := row[key]) in _AS_IS else _jsonable(v) for key in _sent_columns(model)}
 
     def buckets_for(self, conn: Connection, object_type: str, rows: list[dict[str, Any]]) -> list[set[str]]:
         """From the rows alone, as the PowerSync Service must (sync/sync-streams.yaml): the site and customer keys

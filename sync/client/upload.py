@@ -105,23 +105,19 @@ class Uploader:
         except (KeyError, TypeError, ValueError) as exc:
             raise SyncUnavailable(f"unreadable upload answer: {str(answer)[:120]}") from exc
         sent = {w.op_id: w for w in batch}
-        settled = acked = 0
+        acked: list[tuple[str, str, int]] = []
+        rejected: list[tuple[PendingWrite, Verdict]] = []
         with self.store.write() as db:
+            queued = _still_queued(db, list(sent))  # one the app discarded meanwhile is not settled twice
             for v in verdicts:
                 w = sent.pop(v.op_id, None)
-                if w is None or db.execute("DELETE FROM crud WHERE op_id = ?", (w.op_id,)).rowcount == 0:
+                if w is None or w.op_id not in queued:
                     continue
-                settled += 1
                 if v.status is VerdictStatus.REJECTED:
-                    db.execute("INSERT OR REPLACE INTO rejected VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                               (w.op_id, w.tx_id, w.type, w.id, w.op, dumps(w.data), v.code, v.reason, utc_now()))
-                    # The write did not happen: the server's row shows again (unless a later write is queued).
-                    db.execute("DELETE FROM overlay WHERE type = ? AND id = ? AND op_id = ?", (w.type, w.id, w.op_id))
+                    rejected.append((w, v))
                     report.rejected += 1
                 else:
-                    db.execute("UPDATE overlay SET acked = 1 WHERE type = ? AND id = ? AND op_id = ?",
-                               (w.type, w.id, w.op_id))
-                    acked += 1
+                    acked.append((w.type, w.id, w.op_id))
                     if v.status is VerdictStatus.CONFLICT:
                         self.notices = [*self.notices[-99:], Notice(w.op_id, w.type, w.id, v.code, v.reason)]
                         report.conflict += 1
@@ -131,9 +127,18 @@ class Uploader:
                         report.applied += 1
                 if self.keep_records:
                     report.verdicts.append(v)
+            settled = [(op_id,) for _type, _id, op_id in acked] + [(w.op_id,) for w, _v in rejected]
+            db.executemany("DELETE FROM crud WHERE op_id = ?", settled)
+            db.executemany("INSERT OR REPLACE INTO rejected VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                           [(w.op_id, w.tx_id, w.type, w.id, w.op, dumps(w.data), v.code, v.reason, utc_now())
+                            for w, v in rejected])
+            # A rejected write did not happen: the server's row shows again (unless a later write is queued).
+            db.executemany("DELETE FROM overlay WHERE type = ? AND id = ? AND op_id = ?",
+                           [(w.type, w.id, w.op_id) for w, _v in rejected])
+            db.executemany("UPDATE overlay SET acked = 1 WHERE type = ? AND id = ? AND op_id = ?", acked)
             if acked:
                 LocalStore.kv_set(db, WRITE_NEEDED, "1")
-        return settled
+        return len(settled)
 
     def _await_write_checkpoint(self, value: int) -> int:
         with self.store.write() as db:
@@ -141,3 +146,12 @@ class Uploader:
             db.execute("UPDATE overlay SET confirm_at = ? WHERE acked = 1 AND confirm_at IS NULL", (value,))
             LocalStore.kv_set(db, WRITE_NEEDED, None)
         return value
+
+
+def _still_queued(db: Any, op_ids: list[int]) -> set[int]:
+    found: set[int] = set()
+    for start in range(0, len(op_ids), 500):
+        part = op_ids[start:start + 500]
+        found.update(r[0] for r in db.execute(
+            f"SELECT op_id FROM crud WHERE op_id IN ({','.join('?' * len(part))})", part))
+    return found

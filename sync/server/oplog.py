@@ -11,10 +11,11 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any, NamedTuple
 
-from sqlalchemy import Connection, bindparam, delete, event, insert, select, update
+from sqlalchemy import Connection, bindparam, delete, event, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from shared_models.types import insert_many
 from sync.protocol import OpType, add_checksums, canonical_json, put_checksum, remove_checksum
 from sync.server.policy import SyncPolicy
 from sync.server.tables import BucketState, OpCounter, OpLogEntry, RowBucket
@@ -180,8 +181,10 @@ def write_ops(conn: Connection, policy: SyncPolicy, rows: list[tuple[str, str, d
                 continue  # the bucket already has exactly this row
             planned.append({"bucket": bucket, "op": OpType.PUT.value, "object_type": kind, "object_id": oid,
                             "data": data_json, "checksum": put_sum})
-            row = {"k": kind, "o": oid, "b": bucket, "sum": put_sum}
-            (changed if bucket in held else joined).append(row)
+            if bucket in held:
+                changed.append({"k": kind, "o": oid, "b": bucket, "sum": put_sum})
+            else:
+                joined.append({"object_type": kind, "object_id": oid, "bucket": bucket, "data_checksum": put_sum})
         for bucket in sorted(set(held) - target):
             planned.append({"bucket": bucket, "op": OpType.REMOVE.value, "object_type": kind, "object_id": oid,
                             "data": None, "checksum": remove_checksum(kind, oid)})
@@ -193,8 +196,7 @@ def write_ops(conn: Connection, policy: SyncPolicy, rows: list[tuple[str, str, d
     if changed:
         conn.execute(update(RowBucket).where(*same_row).values(data_checksum=bindparam("sum")), changed)
     if joined:
-        conn.execute(insert(RowBucket).values(object_type=bindparam("k"), object_id=bindparam("o"),
-                                              bucket=bindparam("b"), data_checksum=bindparam("sum")), joined)
+        insert_many(conn, RowBucket.__table__, joined)  # type: ignore[attr-defined]
     if not planned:
         return 0
     append_ops(conn, planned)
@@ -238,7 +240,7 @@ def append_ops(conn: Connection, planned: list[dict[str, Any]]) -> None:
     first = last - len(planned) + 1
     for offset, op in enumerate(planned):
         op["op_id"] = first + offset
-    conn.execute(insert(OpLogEntry), planned)
+    insert_many(conn, OpLogEntry.__table__, planned)  # type: ignore[attr-defined]
     per_bucket: dict[str, tuple[int, int, int]] = {}
     for op in planned:
         checksum, count, _ = per_bucket.get(op["bucket"], (0, 0, 0))
@@ -257,3 +259,4 @@ def bump_bucket(conn: Connection, bucket: str, checksum: int, count: int, last_o
         "count": BucketState.count + stmt.excluded.count,
     })
     conn.execute(stmt)
+

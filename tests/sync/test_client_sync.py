@@ -216,7 +216,8 @@ def test_run_reports_online_while_its_stream_stays_open_and_offline_when_the_ser
     runner.start()
     try:
         deadline = time.monotonic() + 20
-        while not picker.status().online and time.monotonic() < deadline:
+        # Online from the stream's first line; synced once its first checkpoint is applied, a moment later.
+        while not (picker.status().online and picker.status().last_synced_at) and time.monotonic() < deadline:
             time.sleep(0.05)
         assert picker.status().online and picker.status().last_synced_at  # the stream is still open here
         streaming.stop(force=True)
