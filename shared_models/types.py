@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from enum import StrEnum
+from operator import itemgetter
 from typing import Any
 from uuid import uuid4
 
@@ -56,30 +57,35 @@ def insert_many(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]
     (bench/sync.py --profile)."""
     if not rows:
         return
-    sql, names, processors = _insert_plan(conn.dialect, table)
-    if names is not None:  # a positional parameter style (SQLite's ?)
-        params: list[Any] = [tuple(row[n] if p is None else p(row[n]) for n, p in zip(names, processors, strict=True))
-                             for row in rows]
-    else:  # a named one (psycopg's %(name)s)
-        keys = [c.key for c in table.columns]
-        params = [{k: row[k] if p is None else p(row[k]) for k, p in zip(keys, processors, strict=True)}
-                  for row in rows]
+    sql, names, converted = _insert_plan(conn.dialect, table)
+    values = itemgetter(*names)
+    params: list[Any] = []
+    for row in rows:
+        got = values(row)
+        if converted:
+            got = list(got) if len(names) > 1 else [got]
+            for i, convert in converted:
+                got[i] = convert(got[i])
+        elif len(names) == 1:
+            got = (got,)
+        params.append(tuple(got) if conn.dialect.positional else dict(zip(names, got, strict=True)))
     conn.exec_driver_sql(sql, params)
 
 
-_InsertPlan = tuple[str, tuple[str, ...] | None, tuple[Callable[[Any], Any] | None, ...]]
+# (dialect, parameter style, schema, table) → the INSERT of every column in the dialect's parameter style, the
+# columns in the order its parameters take them, and (position, bind processor) for the columns that convert
+_InsertPlan = tuple[str, tuple[str, ...], tuple[tuple[int, Callable[[Any], Any]], ...]]
 _INSERT_PLANS: dict[tuple[str, str, str | None, str], _InsertPlan] = {}
 
 
 def _insert_plan(dialect: Dialect, table: Table) -> _InsertPlan:
-    """The INSERT of every column of `table` in the dialect's parameter style, the column order of a positional
-    style, and each column's bind processor (in that order, or in the table's for a named style)."""
     key = (dialect.name, dialect.paramstyle, table.schema, table.name)
     plan = _INSERT_PLANS.get(key)
     if plan is None:
         compiled = insert(table).compile(dialect=dialect)
-        names = tuple(compiled.positiontup) if compiled.positional and compiled.positiontup else None
-        columns = [table.columns[n] for n in names] if names is not None else list(table.columns)
-        processors = tuple(c.type.dialect_impl(dialect).bind_processor(dialect) for c in columns)
-        plan = _INSERT_PLANS[key] = (str(compiled), names, processors)
+        names = tuple(compiled.positiontup) if compiled.positional and compiled.positiontup \
+            else tuple(c.key for c in table.columns)
+        converted = tuple((i, p) for i, name in enumerate(names)
+                          if (p := table.columns[name].type.dialect_impl(dialect).bind_processor(dialect)))
+        plan = _INSERT_PLANS[key] = (str(compiled), names, converted)
     return plan
