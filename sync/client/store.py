@@ -201,8 +201,10 @@ class LocalStore:
     def pending_count(self) -> int:
         return int(self.db.execute("SELECT count(*) FROM crud").fetchone()[0])
 
-    def next_batch(self, limit: int) -> list[PendingWrite]:
-        found = self.db.execute("SELECT op_id, tx_id, op, type, id, data FROM crud ORDER BY op_id LIMIT ?", (limit,))
+    def next_batch(self, limit: int, *, after: int = 0) -> list[PendingWrite]:
+        """The first `limit` queued writes (with an op id above `after`), oldest first."""
+        found = self.db.execute("SELECT op_id, tx_id, op, type, id, data FROM crud WHERE op_id > ? ORDER BY op_id "
+                                "LIMIT ?", (after, limit))
         return [PendingWrite(op_id, tx_id, op, type_, id_, json.loads(data))
                 for op_id, tx_id, op, type_, id_, data in found]
 

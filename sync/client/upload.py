@@ -10,6 +10,7 @@ waits for before it lets the server's rows replace the local writes.
 from __future__ import annotations
 
 import random
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -66,38 +67,61 @@ class Uploader:
                     max_batches: int | None = None) -> UploadReport:
         """Sends the queue (or its first `max_batches` answered batches). Raises SyncUnavailable after
         `max_attempts` failures in a row (the entries stay queued), SyncRejected when the server refuses uploads
-        from this user, AuthExpired on a refused token."""
+        from this user, AuthExpired on a refused token.
+
+        Batches reach the server one after the other, each sent once the one before it is answered; the next one
+        leaves while this handheld settles the answer, so neither side waits on the other's bookkeeping."""
         report = UploadReport()
         size, failures, answered = self.batch_size, 0, 0
-        while (max_batches is None or answered < max_batches) and (batch := self.store.next_batch(size)):
-            body = {"client_id": self.store.client_id, "batch": [w.to_entry().to_wire() for w in batch]}
-            try:
-                answer = post(body)
-            except SyncUnavailable as exc:
-                failures += 1
-                report.retries += 1
-                if failures >= self.backoff.max_attempts:
-                    raise
-                if exc.timed_out:  # a busy server: ask for less at a time (what it finished is receipted)
-                    size = max(1, len(batch) // 2)
-                self.backoff.sleep(self.backoff.delay(failures, exc.retry_after_s))
-                continue
-            except SyncRejected as exc:
-                if exc.status_code not in _SPLITTABLE:
-                    raise
-                if len(batch) > 1:
-                    size = max(1, len(batch) // 2)
+        with _Courier(post) as courier:
+            batch = self.store.next_batch(size)
+            if batch:
+                courier.send(self._body(batch))
+            while batch:
+                try:
+                    answer = courier.answer()
+                except SyncUnavailable as exc:
+                    failures += 1
+                    report.retries += 1
+                    if failures >= self.backoff.max_attempts:
+                        raise
+                    if exc.timed_out:  # a busy server: ask for less at a time (what it finished is receipted)
+                        size = max(1, len(batch) // 2)
+                    self.backoff.sleep(self.backoff.delay(failures, exc.retry_after_s))
+                    batch = self._resend(courier, size)
                     continue
-                answer = {"verdicts": [Verdict(batch[0].op_id, VerdictStatus.REJECTED, "refused_by_server",
-                                               exc.detail).to_wire()]}
-            failures = 0
-            answered += 1
-            report.sent += len(batch)
-            if self._settle(batch, answer, report) == 0:
-                raise SyncUnavailable("the server answered the batch without a verdict for any of its entries")
+                except SyncRejected as exc:
+                    if exc.status_code not in _SPLITTABLE:
+                        raise
+                    if len(batch) > 1:
+                        size = max(1, len(batch) // 2)
+                        batch = self._resend(courier, size)
+                        continue
+                    answer = {"verdicts": [Verdict(batch[0].op_id, VerdictStatus.REJECTED, "refused_by_server",
+                                                   exc.detail).to_wire()]}
+                failures = 0
+                answered += 1
+                report.sent += len(batch)
+                following = self.store.next_batch(size, after=batch[-1].op_id) \
+                    if max_batches is None or answered < max_batches else []
+                if following:
+                    courier.send(self._body(following))
+                if self._settle(batch, answer, report) == 0:
+                    raise SyncUnavailable("the server answered the batch without a verdict for any of its entries")
+                batch = following
         if self.store.kv_get(WRITE_NEEDED):
             report.write_checkpoint = self._await_write_checkpoint(write_checkpoint())
         return report
+
+    def _body(self, batch: list[PendingWrite]) -> dict[str, Any]:
+        return {"client_id": self.store.client_id, "batch": [w.to_entry().to_wire() for w in batch]}
+
+    def _resend(self, courier: _Courier, size: int) -> list[PendingWrite]:
+        """The head of the queue again (every answered batch is settled by now), `size` entries at most."""
+        batch = self.store.next_batch(size)
+        if batch:
+            courier.send(self._body(batch))
+        return batch
 
     def _settle(self, batch: list[PendingWrite], answer: Any, report: UploadReport) -> int:
         try:
@@ -155,3 +179,44 @@ def _still_queued(db: Any, op_ids: list[int]) -> set[int]:
         found.update(r[0] for r in db.execute(
             f"SELECT op_id FROM crud WHERE op_id IN ({','.join('?' * len(part))})", part))
     return found
+
+
+class _Courier:
+    """Carries one request at a time on a thread of its own, so the caller can work while it is on its way;
+    leaving the `with` block waits for a request still out (its answer is dropped: a resend is answered from
+    the server's receipts)."""
+
+    def __init__(self, post: Callable[[dict[str, Any]], Any]) -> None:
+        self._post = post
+        self._thread: threading.Thread | None = None
+        self._outcome: tuple[Any, BaseException | None] = (None, None)
+
+    def send(self, body: dict[str, Any]) -> None:
+        assert self._thread is None, "one request at a time"
+
+        def carry() -> None:
+            try:
+                self._outcome = (self._post(body), None)
+            except BaseException as exc:  # handed to the caller by answer()
+                self._outcome = (None, exc)
+
+        self._thread = threading.Thread(target=carry, name="sync-upload-send", daemon=True)
+        self._thread.start()
+
+    def answer(self) -> Any:
+        """The answer to the request out; raises what sending it raised."""
+        assert self._thread is not None, "nothing was sent"
+        self._thread.join()
+        self._thread = None
+        (answer, error), self._outcome = self._outcome, (None, None)
+        if error is not None:
+            raise error
+        return answer
+
+    def __enter__(self) -> _Courier:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        if self._thread is not None:
+            self._thread.join()
+            self._thread = None
