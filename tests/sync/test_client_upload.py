@@ -4,6 +4,7 @@ a missing verdict do to the queue. (The real server's verdicts are covered in te
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -96,3 +97,60 @@ def test_a_forbidden_upload_raises_and_keeps_the_queue(tmp_path: Path) -> None:
     with pytest.raises(SyncRejected, match="no uploads"):
         client.upload()
     assert client.store.pending_count() == 2 and client.status().rejected == []
+
+
+def test_the_next_batch_is_on_its_way_while_the_last_answer_is_settled_and_each_goes_once(tmp_path: Path) -> None:
+    """Batches reach the server one after the other, each once its predecessor is answered; the handheld settles
+    an answer while the next batch travels. Here settling batch 1 waits until batch 2 has arrived: a handheld
+    that settled first and sent after would never get there."""
+    second_arrived = threading.Event()
+
+    def answer(batch: list[dict[str, Any]]) -> httpx.Response:
+        if len(server.batches) == 2:
+            second_arrived.set()
+        return applied(batch)
+
+    server = FakeServer(answer)
+    client = client_for(tmp_path, server, [], batch_size=3)
+    ids = queue(client, 8)
+    settle = client.uploader._settle
+
+    def settle_once_batch_2_is_out(batch: Any, answer: Any, report: Any) -> int:
+        if batch[0].op_id == ids[0]:
+            assert second_arrived.wait(10), "batch 2 was not sent before batch 1 was settled"
+        return settle(batch, answer, report)
+
+    client.uploader._settle = settle_once_batch_2_is_out  # type: ignore[method-assign]
+    report = client.upload()
+    assert server.batches == [ids[:3], ids[3:6], ids[6:]]
+    assert report.applied == 8 and report.sent == 8 and client.store.pending_count() == 0
+
+
+def test_a_batch_sent_ahead_that_fails_is_sent_again_after_the_one_before_it_is_settled(tmp_path: Path) -> None:
+    calls = iter([None, httpx.ConnectError("link down")])
+
+    def answer(batch: list[dict[str, Any]]) -> httpx.Response:
+        if (error := next(calls, None)) is not None:
+            raise error
+        return applied(batch)
+
+    server, slept = FakeServer(answer), []
+    client = client_for(tmp_path, server, slept, batch_size=4)
+    ids = queue(client, 8)
+    report = client.upload()
+    assert server.batches == [ids[:4], ids[4:], ids[4:]] and len(slept) == 1
+    assert report.applied == 8 and report.retries == 1 and client.store.pending_count() == 0
+
+
+def test_a_pass_that_fails_for_good_waits_for_the_batch_still_out(tmp_path: Path) -> None:
+    """The first answer carries no verdict (the pass ends with an error) while batch 2 is already travelling: the
+    pass returns only once batch 2 came back, and every entry stays queued to be sent again."""
+    def answer(batch: list[dict[str, Any]]) -> httpx.Response:
+        return httpx.Response(200, json={"verdicts": []})
+
+    server = FakeServer(answer)
+    client = client_for(tmp_path, server, [], batch_size=4)
+    ids = queue(client, 8)
+    with pytest.raises(Exception, match="without a verdict"):
+        client.upload()
+    assert server.batches == [ids[:4], ids[4:]] and client.store.pending_count() == 8
