@@ -453,8 +453,9 @@ def settled_heap() -> Any:
     """What this process made so far out of the collector's sight while measuring in it, as the server's start-up
     heap is (backend.app.settle_heap): else a full collection of the bench's own leftovers lands on whatever
     function allocates at that moment."""
-    gc.collect()
-    gc.freeze()
+    from backend.app import settle_heap
+
+    settle_heap()
     try:
         yield
     finally:

@@ -58,17 +58,16 @@ def insert_many(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]
     if not rows:
         return
     sql, names, converted = _insert_plan(conn.dialect, table)
-    values = itemgetter(*names)
+    take = itemgetter(*names) if len(names) > 1 else lambda row: (row[names[0]],)
+    positional = conn.dialect.positional
     params: list[Any] = []
     for row in rows:
-        got = values(row)
+        values = take(row)
         if converted:
-            got = list(got) if len(names) > 1 else [got]
+            values = list(values)
             for i, convert in converted:
-                got[i] = convert(got[i])
-        elif len(names) == 1:
-            got = (got,)
-        params.append(tuple(got) if conn.dialect.positional else dict(zip(names, got, strict=True)))
+                values[i] = convert(values[i])
+        params.append(tuple(values) if positional else dict(zip(names, values, strict=True)))
     conn.exec_driver_sql(sql, params)
 
 

@@ -74,9 +74,7 @@ class Uploader:
         report = UploadReport()
         size, failures, answered = self.batch_size, 0, 0
         with _Courier(post) as courier:
-            batch = self.store.next_batch(size)
-            if batch:
-                courier.send(self._body(batch))
+            batch = self._send_head(courier, size)
             while batch:
                 try:
                     answer = courier.answer()
@@ -88,14 +86,14 @@ class Uploader:
                     if exc.timed_out:  # a busy server: ask for less at a time (what it finished is receipted)
                         size = max(1, len(batch) // 2)
                     self.backoff.sleep(self.backoff.delay(failures, exc.retry_after_s))
-                    batch = self._resend(courier, size)
+                    batch = self._send_head(courier, size)
                     continue
                 except SyncRejected as exc:
                     if exc.status_code not in _SPLITTABLE:
                         raise
                     if len(batch) > 1:
                         size = max(1, len(batch) // 2)
-                        batch = self._resend(courier, size)
+                        batch = self._send_head(courier, size)
                         continue
                     answer = {"verdicts": [Verdict(batch[0].op_id, VerdictStatus.REJECTED, "refused_by_server",
                                                    exc.detail).to_wire()]}
@@ -116,8 +114,9 @@ class Uploader:
     def _body(self, batch: list[PendingWrite]) -> dict[str, Any]:
         return {"client_id": self.store.client_id, "batch": [w.to_entry().to_wire() for w in batch]}
 
-    def _resend(self, courier: _Courier, size: int) -> list[PendingWrite]:
-        """The head of the queue again (every answered batch is settled by now), `size` entries at most."""
+    def _send_head(self, courier: _Courier, size: int) -> list[PendingWrite]:
+        """Sends the head of the queue, `size` entries at most (every batch answered so far is settled by now:
+        after a failure this is the failed batch again); returns what it sent."""
         batch = self.store.next_batch(size)
         if batch:
             courier.send(self._body(batch))
