@@ -5,13 +5,14 @@ from __future__ import annotations
 import functools
 import logging
 import threading
+import weakref
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from pydantic_core import PydanticUndefined
-from sqlalchemy import bindparam, event, update
+from sqlalchemy import bindparam, event, text, update
 from sqlalchemy.engine import Connection, Engine, make_url
 from sqlmodel import Session, SQLModel, create_engine
 
@@ -124,14 +125,62 @@ def session_scope(engine: Engine) -> Iterator[Session]:
         session.close()
 
 
+# -- one writer at a time ----------------------------------------------------------------------------------------
+# Every command decides on what it reads (stock on hand, a unit's status, a book quantity) and then writes. Two
+# commands that read before either writes would both pass the check and overdraw a lot, so a write transaction
+# becomes the database's one writer *before its first read*: on SQLite it begins IMMEDIATE (the write lock, taken
+# up front instead of upgraded from a read snapshot another writer has moved past); on PostgreSQL it takes a
+# transaction-scoped advisory lock, after which every READ COMMITTED statement sees all that committed before.
+# The PostgreSQL lock is one key for the whole database, as SQLite's lock is: one Python process applies commands
+# one at a time anyway (the GIL), there are no serialisation failures to retry, and the hash chain of the event
+# log needs a single tail per site. A finer key (per site) is the lever if several backend processes ever write.
+WRITER_LOCK_KEY = 0x4C4F544C  # "LOTL"
+_writers: weakref.WeakSet[Connection] = weakref.WeakSet()
+
+
+def _become_writer(conn: Connection) -> None:
+    """Begins `conn`'s transaction as the writer (it must not be in one yet)."""
+    if conn.dialect.name == "sqlite":
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+    else:
+        conn.begin()
+        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": WRITER_LOCK_KEY})
+    _writers.add(conn)
+
+
+def begin_write(session: Session) -> bool:
+    """Makes the session's transaction the database's one writer before the caller reads what it decides on.
+    Returns True when this call made it so (the caller's command owns the transaction), False when the session
+    already was the writer (a Batch, or an outer command). Objects the session loaded before are expired, so the
+    command reads them again under the lock. Waits for the writer before it; on SQLite it gives up after the busy
+    timeout with OperationalError ("database is locked"), which the API answers 503."""
+    conn = session.connection()
+    if conn in _writers:
+        return False
+    if conn.dialect.name == "sqlite":
+        dbapi = conn.connection.dbapi_connection
+        if dbapi is not None and dbapi.in_transaction:
+            _writers.add(conn)  # it has written already, so it holds the write lock
+        else:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            _writers.add(conn)
+    else:
+        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": WRITER_LOCK_KEY})
+        _writers.add(conn)
+    if session.new or session.dirty or session.deleted:
+        session.flush()
+    session.expire_all()
+    return True
+
+
 class Batch:
     """One database transaction around many commands, made durable by one COMMIT.
 
     Inside it, each service's own commit() releases a SAVEPOINT and each refusal rolls back to it (SQLAlchemy's
     join_transaction_mode="create_savepoint"), so a command stays all-or-nothing while a batch of them costs one
     commit. Code that reacts to commits must `hold` the session (backend.hooks, the op log recorder) and act
-    after `commit()`. On SQLite the transaction begins IMMEDIATE: it takes the write lock before it reads, so it
-    never has to upgrade a read snapshot another writer has moved past. Leaving without `commit()` rolls back.
+    after `commit()`. The transaction is the database's one writer from its first statement (`begin_write`).
+    Leaving without `commit()` rolls back.
     """
 
     def __init__(self, engine: Engine) -> None:
@@ -142,10 +191,7 @@ class Batch:
     def __enter__(self) -> Batch:
         self.connection = self.engine.connect()
         try:
-            if self.connection.dialect.name == "sqlite":
-                self.connection.exec_driver_sql("BEGIN IMMEDIATE")
-            else:
-                self.connection.begin()
+            _become_writer(self.connection)
         except BaseException:
             self.connection.close()
             raise
@@ -237,9 +283,10 @@ def _tell(session: Session, model: type[SQLModel], rows: list[dict[str, Any]], *
 
 
 def atomic(method: Callable[Concatenate[Any, P], R]) -> Callable[Concatenate[Any, P], R]:
-    """For service methods: a refused command rolls its session back, so nothing half-done stays pending
-    for whoever uses the session next. The service commits itself when everything passed. A service may
-    define `_begin_command()` to drop per-command state first."""
+    """For service methods that change something: the command runs as the database's one writer
+    (`begin_write`), so what it checks still holds when it writes; a refused command rolls its session back, so
+    nothing half-done stays pending for whoever uses the session next. The service commits itself when everything
+    passed. A service may define `_begin_command()` to drop per-command state first."""
 
     @functools.wraps(method)
     def wrapper(self: Any, *args: P.args, **kwargs: P.kwargs) -> R:
@@ -247,6 +294,7 @@ def atomic(method: Callable[Concatenate[Any, P], R]) -> Callable[Concatenate[Any
         if begin is not None:
             begin()
         try:
+            begin_write(self.session)
             return method(self, *args, **kwargs)
         except BaseException:
             self.session.rollback()

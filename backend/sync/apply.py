@@ -33,7 +33,7 @@ from sqlmodel import Session, col, select
 from backend import hooks
 from backend.auth.principal import Principal
 from backend.config import UPLOAD_CHUNK_BUDGET_S, UPLOAD_CHUNK_OPS
-from backend.db import Batch
+from backend.db import Batch, begin_write
 from backend.errors import DomainError
 from backend.masterdata.service import MasterDataService
 from backend.production.operations import OperationService
@@ -191,6 +191,7 @@ class UploadApplier:
         (`constraint_violated`, kept for QA) rather than answered 5xx forever: a queue never blocks on it."""
         try:
             with Session(self.engine, expire_on_commit=False) as session:
+                begin_write(session)  # the receipt lookup and the op's checks run as the one writer
                 stored = session.get(UploadReceipt, (self.client_id, entry.op_id))
                 if stored is not None:
                     return Verdict(entry.op_id, VerdictStatus(stored.status), stored.code, stored.reason)
