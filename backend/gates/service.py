@@ -13,6 +13,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
 
+from backend.db import begin_write
 from backend.errors import InvalidInput, NotFound
 from shared_models.enums import InspectionStage
 from shared_models.gate_checks import ACTIONS, CHECKS, GateContext, GateRuleData, evaluate, guards
@@ -107,6 +108,7 @@ class GateService:
         changing nothing."""
         row = self.get(code)
         self.session.commit()  # the rules stay seeded even when this change is refused
+        begin_write(self.session)  # read-merge-write of params: as the one writer (row is read again)
         current = rule_data(row)
         wanted = GateRuleData(
             code=row.code, check=row.check,

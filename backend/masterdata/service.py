@@ -10,6 +10,7 @@ from sqlalchemy import func, or_
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, SQLModel, col, select
 
+from backend.db import atomic
 from backend.errors import Forbidden, InvalidInput, NotFound
 from backend.masterdata.errors import (
     AlreadyExists,
@@ -76,6 +77,7 @@ class MasterDataService:
         self.session = session
 
     # -- sites --------------------------------------------------------------------------------------------------
+    @atomic
     def create_site(self, data: SiteCreate) -> Site:
         return self._committed(self.stage_site(data))
 
@@ -83,6 +85,7 @@ class MasterDataService:
         self._ensure_free(Site, "code", data.code)
         return self._add(Site(**data.model_dump()))
 
+    @atomic
     def update_site(self, code: str, changes: Mapping[str, Any], expected_version: int | None = None) -> Site:
         site = self._get(Site, code, lock=True)
         self._revise(site, code, *_patch(SiteUpdate, changes, expected_version))
@@ -95,6 +98,7 @@ class MasterDataService:
         return self._list(Site, q, limit, offset)
 
     # -- items --------------------------------------------------------------------------------------------------
+    @atomic
     def create_item(self, data: ItemCreate) -> Item:
         return self._committed(self.stage_item(data))
 
@@ -104,6 +108,7 @@ class MasterDataService:
             self._ensure_free(Item, "gtin", data.gtin)
         return self._add(Item(**data.model_dump()))
 
+    @atomic
     def update_item(self, part_no: str, changes: Mapping[str, Any], expected_version: int | None = None) -> Item:
         item = self._get(Item, part_no, lock=True)
         fields, expected_version = _patch(ItemUpdate, changes, expected_version)
@@ -120,6 +125,7 @@ class MasterDataService:
         return self._list(Item, q, limit, offset)
 
     # -- suppliers and customers --------------------------------------------------------------------------------
+    @atomic
     def create_supplier(self, data: SupplierCreate) -> Supplier:
         return self._committed(self.stage_supplier(data))
 
@@ -127,6 +133,7 @@ class MasterDataService:
         self._ensure_free(Supplier, "code", data.code)
         return self._add(Supplier(**data.model_dump()))
 
+    @atomic
     def update_supplier(self, code: str, changes: Mapping[str, Any],
                         expected_version: int | None = None) -> Supplier:
         supplier = self._get(Supplier, code, lock=True)
@@ -139,6 +146,7 @@ class MasterDataService:
     def list_suppliers(self, q: str | None = None, limit: int = 50, offset: int = 0) -> list[Supplier]:
         return self._list(Supplier, q, limit, offset)
 
+    @atomic
     def create_customer(self, data: CustomerCreate) -> Customer:
         return self._committed(self.stage_customer(data))
 
@@ -146,6 +154,7 @@ class MasterDataService:
         self._ensure_free(Customer, "code", data.code)
         return self._add(Customer(**data.model_dump()))
 
+    @atomic
     def update_customer(self, code: str, changes: Mapping[str, Any],
                         expected_version: int | None = None) -> Customer:
         customer = self._get(Customer, code, lock=True)
@@ -160,6 +169,7 @@ class MasterDataService:
 
     # -- locations: site → zone → bin ---------------------------------------------------------------------------
     # `site_scope` is the caller's site (None: every site): other sites' locations and equipment look absent.
+    @atomic
     def create_location(self, data: LocationCreate, *, site_scope: str | None = None) -> Location:
         return self._committed(self.stage_location(data, site_scope=site_scope))
 
@@ -170,6 +180,7 @@ class MasterDataService:
         return self._add(Location(code=data.code, site_id=site.id, parent_id=parent.id if parent else None,
                                   name=data.name, kind=data.kind, gln=data.gln))
 
+    @atomic
     def update_location(self, code: str, changes: Mapping[str, Any], expected_version: int | None = None, *,
                         site_scope: str | None = None) -> Location:
         location = self._get(Location, code, lock=True, site_scope=site_scope)
@@ -192,6 +203,7 @@ class MasterDataService:
         return self._list(Location, q, limit, offset, site_scope=site_scope)
 
     # -- equipment ----------------------------------------------------------------------------------------------
+    @atomic
     def create_equipment(self, data: EquipmentCreate, *, site_scope: str | None = None) -> Equipment:
         return self._committed(self.stage_equipment(data, site_scope=site_scope))
 
@@ -200,6 +212,7 @@ class MasterDataService:
         site = self._writable_site(data.site, site_scope)
         return self._add(Equipment(code=data.code, site_id=site.id, name=data.name, kind=data.kind))
 
+    @atomic
     def update_equipment(self, code: str, changes: Mapping[str, Any], expected_version: int | None = None, *,
                          site_scope: str | None = None) -> Equipment:
         machine = self._get(Equipment, code, lock=True, site_scope=site_scope)
@@ -218,6 +231,7 @@ class MasterDataService:
         return self._list(Equipment, q, limit, offset, site_scope=site_scope)
 
     # -- BOMs ---------------------------------------------------------------------------------------------------
+    @atomic
     def create_bom_version(self, item: str, lines: Sequence[BomLineIn | Mapping[str, Any]], note: str = "") -> Bom:
         """A new DRAFT version numbered after the item's last one; raises BomCycle for a self- or circular use."""
         return self._committed(self.stage_bom_version(item, lines, note))
@@ -234,6 +248,7 @@ class MasterDataService:
     def next_bom_version(self, item: str) -> int:
         return self._next_version(self._ref(Item, "item", item))
 
+    @atomic
     def release_bom(self, item: str, version: int) -> Bom:
         """Releases a draft and supersedes the version released before; releasing it again changes nothing."""
         parent = self._get(Item, item, lock=True)
@@ -256,6 +271,7 @@ class MasterDataService:
         self.session.add(bom)
         return self._committed(bom)
 
+    @atomic
     def replace_bom_lines(self, item: str, version: int, lines: Sequence[BomLineIn | Mapping[str, Any]]) -> Bom:
         parent = self._get(Item, item, lock=True)
         bom = self._draft(parent, version)
@@ -267,6 +283,7 @@ class MasterDataService:
         self.session.add_all(BomLine(bom_id=bom.id, component_item_id=c.id, qty_per=q) for c, q in components)
         return self._committed(bom)
 
+    @atomic
     def remove_bom_line(self, item: str, version: int, component: str) -> Bom:
         parent = self._get(Item, item, lock=True)
         bom = self._draft(parent, version)

@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy import func
 from sqlmodel import Session, select
 
+from backend.db import atomic
 from backend.errors import InvalidInput, NotFound
 from backend.trace.lookup import item_by_ref
 from shared_models.production_commands import RouteCreate
@@ -42,6 +43,7 @@ class RouteService:
     def __init__(self, session: Session) -> None:
         self.session = session
 
+    @atomic
     def create(self, c: RouteCreate) -> Route:
         """Adds a version of the item's route and makes it the active one; work orders already started keep
         the version they started on."""

@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlalchemy import or_
 from sqlmodel import Session, select
 
+from backend.db import atomic
 from backend.errors import Conflict, InvalidInput, NotFound
 from backend.masterdata.errors import StaleVersion
 from shared_models.enums import InspectionStage
@@ -124,6 +125,7 @@ class PlanService:
             or_(InspectionPlan.item_id == item_id, InspectionPlan.item_id.is_(None))))  # type: ignore[union-attr]
         return min(rows, key=lambda p: (p.item_id is None, p.code), default=None)
 
+    @atomic
     def create(self, data: PlanCreate) -> InspectionPlan:
         try:
             return self._committed(self.stage_plan(data))
@@ -146,6 +148,7 @@ class PlanService:
         self.session.flush()
         return plan
 
+    @atomic
     def update(self, code: str, changes: Mapping[str, Any], expected_version: int | None = None) -> InspectionPlan:
         """Raises StaleVersion when the plan moved past `expected_version` (someone else edited it)."""
         try:

@@ -19,6 +19,7 @@ from sqlmodel import Session, select
 
 import shared_models.tables  # noqa: F401 - every table: foreign keys resolve wherever this runs
 from backend.auth.principal import Principal
+from backend.db import atomic
 from backend.errors import Conflict, InvalidInput, NotFound
 from backend.warnings.notify import NotifyConfig
 from backend.warnings.rules import KINDS, Finding, RuleMisconfigured, evaluate, params_of
@@ -128,6 +129,7 @@ class WarningService:
             raise NotFound("warning rule", ref)
         return row
 
+    @atomic
     def update_rule(self, ref: str, *, enabled: bool | None = None, params: dict[str, Any] | None = None,
                     severity: str | None = None, notify: dict[str, Any] | None = None,
                     name_en: str | None = None, name_zh: str | None = None) -> WarningRule:
@@ -253,6 +255,7 @@ class WarningService:
             raise NotFound("warning", warning_id)
         return warning
 
+    @atomic
     def acknowledge(self, warning_id: str, by: Principal) -> QualityWarning:
         """open → acknowledged; raises WarningNotLive for one already acknowledged or closed."""
         warning = self._locked(warning_id, by)
@@ -264,6 +267,7 @@ class WarningService:
             WarningState.ACKNOWLEDGED, self.now(), _user(by))
         return self._save(warning)
 
+    @atomic
     def close(self, warning_id: str, by: Principal, note: str = "") -> QualityWarning:
         """open or acknowledged → closed; the same situation fires again only on new evidence.
         Raises WarningNotLive for one already closed."""

@@ -34,7 +34,8 @@ def token(live: LiveServer, username: str) -> dict[str, str]:
     return {"authorization": f"Bearer {r.json()['access_token']}"}
 
 
-def at_once(live: LiveServer, headers: dict[str, str], requests: list[tuple[str, Body]]) -> list[httpx.Response]:
+def at_once(live: LiveServer, headers: dict[str, str], requests: list[tuple[str, Body]],
+            method: str = "POST") -> list[httpx.Response]:
     """Sends every (path, body) from a thread of its own, released together, each on its own connection."""
     barrier = threading.Barrier(len(requests))
     answers: list[httpx.Response | None] = [None] * len(requests)
@@ -42,7 +43,7 @@ def at_once(live: LiveServer, headers: dict[str, str], requests: list[tuple[str,
     def send(i: int, path: str, body: Body) -> None:
         with httpx.Client(base_url=live.url, headers=headers, timeout=60) as http:
             barrier.wait()
-            answers[i] = http.post(path, json=body)
+            answers[i] = http.request(method, path, json=body)
 
     threads = [threading.Thread(target=send, args=(i, p, b)) for i, (p, b) in enumerate(requests)]
     for t in threads:
@@ -177,3 +178,15 @@ def test_overlapping_offline_picks_from_several_handhelds(live: LiveServer, engi
     assert sorted(on_hand(engine, "PCB-01/L5").values()) == [50]
     assert_consistent(engine)
 
+
+
+def test_parallel_edits_of_one_version_keep_exactly_one(live: LiveServer, engine: Engine, plant: Plant) -> None:
+    """Six office users save an item they all opened at version 1: one edit wins, five are told it is stale."""
+    qa = token(live, "qa")
+    answers = at_once(live, qa, [("/api/masterdata/items/PCB-01", {"spec": f"{n}-layer", "expected_version": 1})
+                                 for n in range(6)], method="PATCH")
+    assert statuses(answers) == {200: 1, 409: 5}, [a.text for a in answers]
+    assert {a.json()["code"] for a in answers if a.status_code == 409} == {"stale_version"}
+    winner = next(a.json() for a in answers if a.status_code == 200)
+    r = httpx.get(f"{live.url}/api/masterdata/items/PCB-01", headers=qa)
+    assert (r.json()["spec"], r.json()["version"]) == (winner["spec"], 2)
