@@ -14,6 +14,11 @@ DEFAULT_DATA_DIR = Path(os.environ.get("LOTLINE_DATA_DIR", Path.cwd() / "var"))
 # hold the lock for seconds.
 UPLOAD_CHUNK_OPS = 1000
 UPLOAD_CHUNK_BUDGET_S = 0.25
+# Log-in throttling: this many failed log-ins for one username (or from one client address) within the window, and
+# every further attempt answers 429 until the window that opened with the first failure has passed.
+LOGIN_FAILURES_PER_USER = 5
+LOGIN_FAILURES_PER_IP = 20
+LOGIN_WINDOW_S = 15 * 60
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,6 +31,9 @@ class Settings:
     trace_max_depth: int = 12
     trace_max_nodes: int = 5000
     upload_chunk_ops: int = UPLOAD_CHUNK_OPS
+    login_failures_per_user: int = LOGIN_FAILURES_PER_USER
+    login_failures_per_ip: int = LOGIN_FAILURES_PER_IP
+    login_window_s: int = LOGIN_WINDOW_S
     debug: bool = False
     extra: dict[str, str] = field(default_factory=dict)
 
@@ -43,5 +51,8 @@ class Settings:
         }
         if os.environ.get("LOTLINE_UPLOAD_CHUNK_OPS"):
             values["upload_chunk_ops"] = int(os.environ["LOTLINE_UPLOAD_CHUNK_OPS"])
+        for name in ("login_failures_per_user", "login_failures_per_ip", "login_window_s"):
+            if os.environ.get(f"LOTLINE_{name.upper()}"):
+                values[name] = int(os.environ[f"LOTLINE_{name.upper()}"])
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)  # type: ignore[arg-type]

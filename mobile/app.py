@@ -258,6 +258,11 @@ class HandheldApp:
             n = 0
             while not self.closed and self.badge_vm is not None and self.hh is not None:
                 try:
+                    if self.hh.login_required:  # the server ended this log-in: the queue stays for the next one
+                        await asyncio.to_thread(self.logout)
+                        self.login_vm.state.error = Msg.of("login.ended")
+                        self.render()
+                        return
                     if self._refresh_badge():
                         self.badge.update()
                     n += 1

@@ -1,4 +1,4 @@
-"""Users, their role and the scope of what they may see."""
+"""Users, their role and the scope of what they may see; the log-in throttle's counters."""
 
 from __future__ import annotations
 
@@ -22,3 +22,16 @@ class User(SQLModel, table=True):
     locale: str = Field(default="zh-CN", max_length=8)
     active: bool = Field(default=True)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    # Carried in every access token as `gen`; raising it (new password, deactivation, "revoke tokens") ends
+    # every token issued before.
+    token_generation: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+
+
+class LoginThrottle(SQLModel, table=True):
+    """Failed log-ins counted per `key` ("user:<name>" or "ip:<address>") in a fixed window that opens with the
+    first failure. Server-only; kept in the database so every backend process sees the same counts."""
+
+    __tablename__ = "login_throttle"
+    key: str = Field(primary_key=True, max_length=120)
+    failures: int = 0
+    window_started_at: datetime = Field(sa_type=UTCDateTime, index=True)

@@ -1,23 +1,35 @@
-"""Log-in, who-am-I and the public key set."""
+"""Log-in, who-am-I, password changes, ending a user's log-ins, and the public key set."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from litestar import Controller, Request, get, post
-from litestar.params import JSONBody
+from litestar import Controller, Request, Response, get, post
+from litestar.params import FromPath, JSONBody
 from pydantic import BaseModel, Field
 
+from backend.auth import service
+from backend.auth.errors import LoginThrottled, UnknownUser
+from backend.auth.guards import allow
 from backend.auth.principal import Principal
-from backend.auth.service import authenticate, principal_of
+from backend.auth.throttle import ThrottleLimits
 from backend.auth.tokens import TokenIssuer
-from backend.deps import Db
+from backend.deps import Caller, Config, Db
 from shared_models.users import User
 
 
 class LoginRequest(BaseModel):
     username: str = Field(min_length=1, max_length=64)
     password: str = Field(min_length=1, max_length=256)
+
+
+class PasswordChange(BaseModel):
+    current_password: str = Field(min_length=1, max_length=256)
+    new_password: str = Field(min_length=1, max_length=256)
+
+
+class PasswordReset(BaseModel):
+    new_password: str = Field(min_length=1, max_length=256)
 
 
 class UserPublic(BaseModel):
@@ -28,6 +40,7 @@ class UserPublic(BaseModel):
     site_id: str | None
     customer_id: str | None
     locale: str
+    active: bool
 
 
 class TokenResponse(BaseModel):
@@ -39,25 +52,60 @@ class TokenResponse(BaseModel):
 
 def _public(user: User) -> UserPublic:
     return UserPublic(id=user.id, username=user.username, display_name=user.display_name, role=user.role.value,
-                      site_id=user.site_id, customer_id=user.customer_id, locale=user.locale)
+                      site_id=user.site_id, customer_id=user.customer_id, locale=user.locale, active=user.active)
+
+
+def _token(request: Request[Any, Any, Any], user: User) -> TokenResponse:
+    tokens: TokenIssuer = request.app.state.tokens
+    return TokenResponse(access_token=tokens.issue(service.principal_of(user)), expires_in=tokens.ttl_s,
+                         user=_public(user))
+
+
+def _throttled(_: Request[Any, Any, Any], exc: LoginThrottled) -> Response[dict[str, Any]]:
+    return Response(exc.to_dict(), status_code=exc.status_code, headers={"Retry-After": str(exc.retry_after_s)})
 
 
 class AuthController(Controller):
     path = "/api/auth"
     tags = ["auth"]
+    exception_handlers = {LoginThrottled: _throttled}
 
     @post("/login", exclude_from_auth=True, status_code=200, sync_to_thread=True)
-    def login(self, data: JSONBody[LoginRequest], db: Db, request: Request[Any, Any, Any]) -> TokenResponse:
-        user = authenticate(db, data.username, data.password)
-        tokens: TokenIssuer = request.app.state.tokens
-        return TokenResponse(access_token=tokens.issue(principal_of(user)), expires_in=tokens.ttl_s,
-                             user=_public(user))
+    def login(self, data: JSONBody[LoginRequest], db: Db, settings: Config,
+              request: Request[Any, Any, Any]) -> TokenResponse:
+        user = service.authenticate(db, data.username, data.password, limits=ThrottleLimits.of(settings),
+                                    address=request.client.host if request.client else None)
+        return _token(request, user)
 
     @get("/me", sync_to_thread=True)
     def me(self, db: Db, request: Request[Principal, Any, Any]) -> UserPublic:
         user = db.get(User, request.user.user_id)
-        assert user is not None
+        if user is None:  # deleted since this request was authenticated
+            raise UnknownUser()
         return _public(user)
+
+    @post("/password", status_code=200, sync_to_thread=True)
+    def change_password(self, data: JSONBody[PasswordChange], db: Db, principal: Caller,
+                        request: Request[Any, Any, Any]) -> TokenResponse:
+        """Ends every log-in of the caller (other devices log in again); answers a fresh token for this one."""
+        user = service.change_own_password(db, principal.user_id, data.current_password, data.new_password)
+        return _token(request, user)
+
+    @post("/users/{username:str}/password", guards=[allow()], status_code=200, sync_to_thread=True)
+    def reset_password(self, username: FromPath[str], data: JSONBody[PasswordReset], db: Db) -> UserPublic:
+        return _public(service.set_password(db, username, data.new_password))
+
+    @post("/users/{username:str}/revoke-tokens", guards=[allow()], status_code=200, sync_to_thread=True)
+    def revoke_tokens(self, username: FromPath[str], db: Db) -> UserPublic:
+        return _public(service.revoke_tokens(db, username))
+
+    @post("/users/{username:str}/deactivate", guards=[allow()], status_code=200, sync_to_thread=True)
+    def deactivate(self, username: FromPath[str], db: Db) -> UserPublic:
+        return _public(service.deactivate_user(db, username))
+
+    @post("/users/{username:str}/activate", guards=[allow()], status_code=200, sync_to_thread=True)
+    def activate(self, username: FromPath[str], db: Db) -> UserPublic:
+        return _public(service.reactivate_user(db, username))
 
 
 @get("/.well-known/jwks.json", exclude_from_auth=True, tags=["auth"], sync_to_thread=False)

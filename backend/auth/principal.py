@@ -14,6 +14,7 @@ class Principal:
     role: Role
     site_id: str | None = None       # None: every site
     customer_id: str | None = None   # set for distributors: they see only what was shipped to them
+    token_generation: int = 0        # the user's generation when this was read: a token carrying another is void
 
     @property
     def is_distributor(self) -> bool:

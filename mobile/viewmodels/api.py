@@ -7,6 +7,8 @@ from typing import Any
 
 import httpx
 
+from sync.client.transport import LOGIN_ENDED
+
 
 class ApiError(Exception):
     """Base of what the online API raises."""
@@ -66,11 +68,20 @@ class BackendApi:
                 response = self.http.request(method, path, headers=headers, **kwargs)
             except httpx.TransportError as exc:  # refused, reset, timed out: the same to a worker
                 raise Offline(f"{type(exc).__name__}: {exc}") from exc
-            if response.status_code == 401 and auth and self._credentials and attempt == 1:
-                self.login(*self._credentials)  # the token expired: log in again once
+            if response.status_code == 401 and auth and self._credentials and attempt == 1 \
+                    and _body_code(response) not in LOGIN_ENDED:
+                self.login(*self._credentials)  # the token expired: log in again once (not when the log-in was ended)
                 continue
             return _answer(response)
         raise AssertionError("unreachable")
+
+
+def _body_code(response: httpx.Response) -> str:
+    try:
+        body = response.json() if response.content else None
+    except ValueError:
+        return ""
+    return str(body.get("code") or "") if isinstance(body, dict) else ""
 
 
 def _answer(response: httpx.Response) -> Any:
@@ -81,7 +92,8 @@ def _answer(response: httpx.Response) -> Any:
         body = None
     if status < 400:
         return body
-    if status >= 500 or status in (408, 429):
+    # A throttled log-in is a refusal to show (it says when to try again), not a server to wait for.
+    if status >= 500 or (status in (408, 429) and _body_code(response) != "login_throttled"):
         raise Offline(f"HTTP {status}")
     if isinstance(body, dict):
         code = str(body.get("code") or body.get("status_code") or status)

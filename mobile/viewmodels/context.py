@@ -155,6 +155,12 @@ class Handheld:
                           last_synced_at=self.store.kv_get("last_synced_at"), rejected=self.store.rejected(),
                           resyncs=0, last_error=None)
 
+    @property
+    def login_required(self) -> bool:
+        """The server ended this log-in (revoked, deactivated, password changed): the app sends the worker to log in
+        again; the queue stays in this user's store file and drains once the new log-in starts sync."""
+        return self.client is not None and self.client.status().login_required
+
     def stop_sync(self) -> None:
         if self._stop is not None:
             self._stop.set()

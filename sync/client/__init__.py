@@ -11,7 +11,15 @@ from sync.client.client import Connector, HttpConnector, SyncClient, SyncReport
 from sync.client.download import DownloadReport, Outcome
 from sync.client.records import Notice, PendingWrite, RejectedWrite, SyncStatus
 from sync.client.store import LocalStore
-from sync.client.transport import AuthExpired, StreamCut, SyncError, SyncRejected, SyncUnavailable, Transport
+from sync.client.transport import (
+    AuthExpired,
+    LoginRequired,
+    StreamCut,
+    SyncError,
+    SyncRejected,
+    SyncUnavailable,
+    Transport,
+)
 from sync.client.upload import Backoff, UploadReport
 
 __all__ = [
@@ -21,6 +29,7 @@ __all__ = [
     "DownloadReport",
     "HttpConnector",
     "LocalStore",
+    "LoginRequired",
     "Notice",
     "Outcome",
     "PendingWrite",

@@ -11,7 +11,7 @@ from typing import Any, Protocol, TypeVar
 from sync.client.download import Downloader, DownloadReport, Outcome
 from sync.client.records import SyncStatus
 from sync.client.store import LocalStore
-from sync.client.transport import AuthExpired, StreamCut, SyncError, SyncUnavailable, Transport
+from sync.client.transport import AuthExpired, LoginRequired, StreamCut, SyncError, SyncUnavailable, Transport
 from sync.client.upload import WRITE_NEEDED, Backoff, Uploader, UploadReport
 
 T = TypeVar("T")
@@ -19,8 +19,8 @@ T = TypeVar("T")
 
 class Connector(Protocol):
     def fetch_credentials(self) -> tuple[str, str]:
-        """(endpoint, token) for the sync server. Raises SyncUnavailable when it can't be reached now, AuthExpired
-        when the user's own credentials are refused."""
+        """(endpoint, token) for the sync server. Raises SyncUnavailable when it can't be reached now, LoginRequired
+        when the user's own credentials are refused or their log-in was ended."""
         ...
 
 
@@ -33,24 +33,39 @@ class HttpConnector:
         self._password = password
         self.transport = transport or Transport()
         self._session_token: str | None = None
+        self._ended: LoginRequired | None = None
         self._lock = threading.Lock()
 
     def fetch_credentials(self) -> tuple[str, str]:
-        # The login session is kept: logging in again (a password hash on the server) only when it is refused.
+        """Raises LoginRequired, from then on without asking the server, once the server ended this log-in or
+        refused the password: retrying a refused password would only count failures against the user's name."""
+        # The login session is kept: logging in again (a password hash on the server) only when it expired.
         with self._lock:
+            if self._ended is not None:
+                raise LoginRequired(str(self._ended), code=self._ended.code)
             for attempt in (1, 2):
                 if self._session_token is None:
-                    login = self.transport.post_json(f"{self.base_url}/api/auth/login",
-                                                     {"username": self.username, "password": self._password})
+                    try:
+                        login = self.transport.post_json(f"{self.base_url}/api/auth/login",
+                                                         {"username": self.username, "password": self._password})
+                    except AuthExpired as exc:
+                        raise self._end(exc) from exc
                     self._session_token = str(login["access_token"])
                 try:
                     issued = self.transport.get_json(f"{self.base_url}/api/auth/token", self._session_token)
                     return str(issued["endpoint"]).rstrip("/"), str(issued["token"])
+                except LoginRequired as exc:
+                    raise self._end(exc) from exc
                 except AuthExpired:
                     self._session_token = None
                     if attempt == 2:
                         raise
         raise AssertionError("unreachable")
+
+    def _end(self, refused: AuthExpired) -> LoginRequired:
+        self._session_token, self._password = None, ""
+        self._ended = LoginRequired(str(refused), code=refused.code)
+        return self._ended
 
 
 @dataclass
@@ -81,6 +96,7 @@ class SyncClient:
         self._credentials: tuple[str, str] | None = None
         self._lock = threading.Lock()
         self._online = False
+        self._login_required = False
         self._last_error: str | None = None
 
     # -- one pass ------------------------------------------------------------------------------------------------
@@ -221,13 +237,14 @@ class SyncClient:
     # -- what the UI sees ----------------------------------------------------------------------------------------
     def _note(self, error: Exception | None) -> None:
         self._online = error is None
+        self._login_required = isinstance(error, LoginRequired)
         self._last_error = None if error is None else f"{type(error).__name__}: {error}"
 
     def status(self) -> SyncStatus:
         return SyncStatus(online=self._online, pending=self.store.pending_count(),
                           last_synced_at=self.store.kv_get("last_synced_at"), rejected=self.store.rejected(),
                           resyncs=self.downloader.resyncs, last_error=self._last_error,
-                          notices=list(self.uploader.notices))
+                          notices=list(self.uploader.notices), login_required=self._login_required)
 
     def retry_rejected(self, op_id: int) -> int:
         """Queues a rejected write again under a new op id; returns that id. Raises KeyError if unknown."""

@@ -58,3 +58,4 @@ class SyncStatus:
     resyncs: int
     last_error: str | None
     notices: list[Notice] = field(default_factory=list)
+    login_required: bool = False  # the server ended this log-in: the worker must log in again (the queue is kept)

@@ -39,7 +39,20 @@ class SyncRejected(SyncError):
 
 
 class AuthExpired(SyncError):
-    """The token was refused (401): fetch new credentials."""
+    """The token was refused (401): fetch new credentials. `code`: the server's reason."""
+
+    def __init__(self, message: str, *, code: str = "") -> None:
+        super().__init__(message)
+        self.code = code
+
+
+class LoginRequired(AuthExpired):
+    """The server ended this log-in (tokens revoked, account deactivated or gone) or refused the password: only the
+    worker logging in again helps. Nothing queued is lost, and these credentials are not tried again."""
+
+
+# 401 codes that end a log-in for good (backend.auth.errors); any other 401 is an expired token: log in again.
+LOGIN_ENDED = frozenset({"token_revoked", "user_inactive", "user_unknown"})
 
 
 def _detail(response: httpx.Response) -> str:
@@ -52,12 +65,21 @@ def _detail(response: httpx.Response) -> str:
     return str(body)[:300]
 
 
+def _code(response: httpx.Response) -> str:
+    try:
+        body = response.json()
+    except ValueError:
+        return ""
+    return str(body.get("code") or "") if isinstance(body, dict) else ""
+
+
 def _raise_for_status(response: httpx.Response) -> None:
     status = response.status_code
     if status < 400:
         return
     if status == 401:
-        raise AuthExpired(_detail(response))
+        code = _code(response)
+        raise (LoginRequired if code in LOGIN_ENDED else AuthExpired)(_detail(response), code=code)
     if status >= 500 or status in (408, 429):
         retry_after = response.headers.get("Retry-After")
         raise SyncUnavailable(f"HTTP {status}: {_detail(response)}",
