@@ -7,7 +7,8 @@ from litestar.params import JSONBody
 
 from backend.auth.guards import STAFF, allow
 from backend.deps import Caller, Db
-from backend.verify.service import Verification, VerifyRequest, VerifyService
+from backend.verify.schemas import Verification, VerifyRequest
+from backend.verify.service import VerifyService
 from shared_models.enums import Role
 
 

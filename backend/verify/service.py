@@ -1,21 +1,26 @@
-"""防伪 / 防窜货: a code checked in the field is answered genuine or unknown, with diversion and clone flags,
-and recorded as a VERIFY event (the unit's line has qty 0: a check moves nothing)."""
+"""防伪 / 防窜货: a code checked in the field is answered genuine or unknown, with flags (diversion, clone,
+recalled, expired, …), and recorded as a VERIFY event (the unit's line has qty 0: a check moves nothing).
+
+The check finds the code among every unit, so that a genuine product is never called unknown; the answer then
+tells the caller only what their scope allows (backend/trace keeps the same rule for trace and resolve)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime, timedelta
-from typing import Any, Literal
+from datetime import date, datetime, timedelta
+from typing import Any
 from uuid import UUID, uuid4
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from backend.auth.principal import SYSTEM, Principal
 from backend.db import atomic
 from backend.errors import InvalidInput, NotFound
-from backend.trace.resolver import UnreadableCode, resolve
+from backend.trace.resolver import AmbiguousCode, Resolved, UnreadableCode, resolve
+from backend.verify import flags as f
+from backend.verify.schemas import ItemBrief, ShipmentBrief, Verification, VerifyFlag, VerifyRequest
 from backend.warehouse.errors import EventIdReused
 from backend.warehouse.ledger import Ledger, fingerprint
 from backend.warnings.rules import Clone
@@ -25,19 +30,8 @@ from shared_models.quality.tables import WarningRule
 from shared_models.trace import Event, EventLine, GenealogyEdge, Unit
 from shared_models.types import utcnow
 
-DIVERSION = "diversion"
-SUSPECTED_CLONE = "suspected_clone"
 CONTAINER_DEPTH = 4   # a serial in a carton on a pallet: how far up we look for the shipment
-
-
-class VerifyRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-    id: UUID | None = None          # the client's id for this check: a retry with it records once
-    code: str = Field(min_length=1, max_length=400)
-    region: str = Field(min_length=1, max_length=64)
-    channel: str | None = Field(default=None, min_length=1, max_length=64)
-    device_id: str = Field(default="", max_length=64)
-    occurred_at: AwareDatetime | None = None
+UNKNOWN_MESSAGE = "Unknown code: not a product we made. It may be counterfeit; keep it and report it."
 
 
 class _Scan(BaseModel):
@@ -47,43 +41,6 @@ class _Scan(BaseModel):
     occurred_at: AwareDatetime
     device_id: str = ""
     note: str = ""
-
-
-class ItemBrief(BaseModel):
-    part_no: str
-    name: str
-    gtin: str | None
-
-
-class ShipmentBrief(BaseModel):
-    customer: str
-    name: str
-    kind: str
-    regions: list[str]
-    channels: list[str]
-    shipped_at: datetime
-    reference: str
-
-
-class Verification(BaseModel):
-    event_id: str
-    result: Literal["genuine", "unknown"]
-    code: str
-    region: str
-    channel: str | None
-    flags: list[str]
-    message: str
-    unit: str | None = None
-    kind: str | None = None
-    status: str | None = None
-    lot_no: str | None = None
-    serial: str | None = None
-    expires_on: str | None = None
-    item: ItemBrief | None = None
-    shipped_to: ShipmentBrief | None = None
-    scans_in_window: int | None = None
-    regions_in_window: list[str] | None = None
-    replayed: bool = False
 
 
 class NotAUnitCode(InvalidInput):
@@ -110,7 +67,7 @@ class VerifyService:
     def verify(self, request: VerifyRequest) -> Verification:
         """Raises NotAUnitCode for an item or location code, AmbiguousCode for a bare serial several items
         share, EventIdReused when the id was used for something else. A retry with the same id answers what
-        the first call recorded."""
+        the first call recorded, within the scope of whoever retries."""
         try:
             return self._verify(request)
         except IntegrityError:
@@ -132,7 +89,7 @@ class VerifyService:
         base: dict[str, Any] = {"code": request.code, "region": request.region, "channel": request.channel,
                                 "request": fingerprint(request), "verified_by": self.by.username}
         try:
-            found = resolve(self.session, SYSTEM, request.code)
+            found = self._find(request.code)
         except (NotFound, UnreadableCode) as exc:
             event = self.ledger.open_event(scan, EventType.VERIFY, site_id=self._site_for_unknown(), by=self.by,
                                            attributes={**base, "unit": None, "result": "unknown", "flags": [],
@@ -145,24 +102,38 @@ class VerifyService:
         unit = found.unit
         shipment = self._shipment(unit)
         facts: dict[str, Any] = {"unit": unit.code, "result": "genuine"}
-        flags = []
+        flags = f.condition_flags(unit.status, self._expires_on(unit), shipment is not None,
+                                  scan.occurred_at.date())
         if shipment is not None:
             _, customer = shipment
             facts |= {"shipped_to": customer.code, "authorized_regions": list(customer.regions),
                       "authorized_channels": list(customer.channels)}
             if self._diverted(customer, request.region, request.channel):
-                flags.append(DIVERSION)
+                flags.append(f.DIVERSION)
         if unit.kind is UnitKind.SERIAL:
             scans, regions = self._scans_around(unit, scan.occurred_at, request.region)
             facts |= {"scans_in_window": scans, "regions_in_window": regions}
             params = clone_params(self.session)
             if scans > params.max_scans or len(regions) >= params.regions:
-                flags.append(SUSPECTED_CLONE)
+                flags.append(f.SUSPECTED_CLONE)
+        flags += self._scope_flags(unit, shipment)   # recorded for QA: who found it where it should not be
         event = self.ledger.open_event(scan, EventType.VERIFY, site_id=unit.site_id, by=self.by,
                                        attributes={**base, **facts, "flags": flags})
         self.ledger.line(event, unit, LineRole.SUBJECT, 0.0)
         self.session.commit()
         return self._answer(event, unit)
+
+    def _find(self, code: str) -> Resolved:
+        """Any unit with this code, seen or not: a product of another site is still genuine. A bare serial
+        several items share is narrowed to what the caller sees, and never lists units they may not see."""
+        try:
+            return resolve(self.session, SYSTEM, code)
+        except AmbiguousCode as exc:
+            try:
+                return resolve(self.session, self.by, code)
+            except NotFound:
+                raise AmbiguousCode(f"'{code}' matches several products; scan the full label (with the part "
+                                    f"no. or GTIN).") from exc
 
     # -- facts -------------------------------------------------------------------------------------------------
     @staticmethod
@@ -173,6 +144,13 @@ class VerifyService:
         if customer.regions and not any(_same(region, r) for r in customer.regions):
             return True
         return bool(channel and customer.channels and not any(_same(channel, c) for c in customer.channels))
+
+    def _expires_on(self, unit: Unit) -> date | None:
+        """The unit's own expiry, else its lot's (a serial made from a dated lot)."""
+        if unit.expires_on is not None or unit.lot_unit_id is None:
+            return unit.expires_on
+        lot = self.session.get(Unit, unit.lot_unit_id)
+        return lot.expires_on if lot is not None else None
 
     def _shipment(self, unit: Unit) -> tuple[Event, Customer] | None:
         """The latest shipment of the unit, or of a container it was packed in."""
@@ -221,6 +199,20 @@ class VerifyService:
             raise NotFound("site", "any")
         return first
 
+    # -- scope -------------------------------------------------------------------------------------------------
+    def _scope(self, unit: Unit, shipment: tuple[Event, Customer] | None) -> f.Scope:
+        """A distributor sees what was last shipped to them; a site user sees their site's units."""
+        if self.by.is_distributor:
+            shipped_to_them = shipment is not None and shipment[1].id == self.by.customer_id
+            return f.Scope.FULL if shipped_to_them else f.Scope.PRODUCT
+        return f.Scope.FULL if self.by.sees_site(unit.site_id) else f.Scope.GENUINE
+
+    def _scope_flags(self, unit: Unit, shipment: tuple[Event, Customer] | None) -> list[str]:
+        scope = self._scope(unit, shipment)
+        if scope is f.Scope.PRODUCT:
+            return [f.NOT_SHIPPED_TO_YOU]
+        return [f.OTHER_SITE] if scope is f.Scope.GENUINE else []
+
     # -- answers -----------------------------------------------------------------------------------------------
     def _replay(self, request: VerifyRequest) -> Verification | None:
         stored = self.session.get(Event, str(request.id))
@@ -234,32 +226,58 @@ class VerifyService:
 
     def _answer(self, event: Event, unit: Unit | None) -> Verification:
         a = event.attributes
-        flags = list(a.get("flags") or [])
         answer = Verification(event_id=event.id, result=a["result"], code=a["code"], region=a["region"],
-                              channel=a.get("channel"), flags=flags, message="")
+                              channel=a.get("channel"), flags=[], headline="Unknown code.",
+                              message=UNKNOWN_MESSAGE)
         if unit is None:
-            return answer.model_copy(update={"message": "Unknown code: not a product we made. It may be "
-                                                        "counterfeit; keep it and report it."})
-        item = self.session.get(Item, unit.item_id) if unit.item_id else None
+            return answer
         shipment = self._shipment(unit)
+        scope = self._scope(unit, shipment)
+        codes = f.visible(list(a.get("flags") or []), scope, self._scope_flags(unit, shipment))
+        full = scope is f.Scope.FULL
+        flags = [self._flag(code, a, unit, shipment if full else None, full=full) for code in codes]
+        headline = f.headline(flags)
+        answer = answer.model_copy(update={"flags": flags, "headline": headline,
+                                           "message": " ".join([headline, *(x.message for x in flags)])})
+        if scope is f.Scope.GENUINE:
+            return answer
+        item = self.session.get(Item, unit.item_id) if unit.item_id else None
+        answer = answer.model_copy(update={
+            "unit": unit.code, "kind": unit.kind.value, "serial": unit.serial,
+            "item": ItemBrief(part_no=item.part_no, name=item.name, gtin=item.gtin) if item else None})
+        if not full:
+            # Goods shipped to someone else: no customer, territory, delivery note, lot or expiry.
+            return answer
+        expires_on = self._expires_on(unit)
         shipped = None
         if shipment is not None:
             ship, customer = shipment
             shipped = ShipmentBrief(customer=customer.code, name=customer.name, kind=customer.kind.value,
                                     regions=list(customer.regions), channels=list(customer.channels),
                                     shipped_at=ship.occurred_at, reference=ship.reference)
-        notes = ["Genuine product."]
-        if DIVERSION in flags:
-            notes.append(f"Not authorized for sale in {a['region']}"
-                         f"{' via ' + a['channel'] if a.get('channel') else ''}: it was shipped to "
-                         f"{shipped.name if shipped else a.get('shipped_to')}.")
-        if SUSPECTED_CLONE in flags:
-            notes.append(f"This code was checked {a.get('scans_in_window')} times in "
-                         f"{', '.join(a.get('regions_in_window') or [])} recently: the code may have been copied.")
         return answer.model_copy(update={
-            "message": " ".join(notes), "unit": unit.code, "kind": unit.kind.value, "status": unit.status.value,
-            "lot_no": unit.lot_no, "serial": unit.serial,
-            "expires_on": unit.expires_on.isoformat() if unit.expires_on else None,
-            "item": ItemBrief(part_no=item.part_no, name=item.name, gtin=item.gtin) if item else None,
-            "shipped_to": shipped, "scans_in_window": a.get("scans_in_window"),
-            "regions_in_window": a.get("regions_in_window")})
+            "status": unit.status.value, "lot_no": unit.lot_no,
+            "expires_on": expires_on.isoformat() if expires_on else None, "shipped_to": shipped,
+            "scans_in_window": a.get("scans_in_window"), "regions_in_window": a.get("regions_in_window")})
+
+    def _flag(self, code: str, a: dict[str, Any], unit: Unit, shipment: tuple[Event, Customer] | None, *,
+              full: bool) -> VerifyFlag:
+        """One flag with its sentence; `full` false leaves out whatever names a place, a date or a customer."""
+        distributor = self.by.is_distributor
+        if code == f.DIVERSION:
+            shipped_to = shipment[1].name if shipment else a.get("shipped_to")
+            text = (f"Not authorized for sale in {a['region']}"
+                    f"{' via ' + a['channel'] if a.get('channel') else ''}: it was shipped to {shipped_to}.")
+        elif code == f.SUSPECTED_CLONE:
+            text = (f"This code was checked {a.get('scans_in_window')} times in "
+                    f"{', '.join(a.get('regions_in_window') or [])} recently: the code may have been copied."
+                    if full else "This code was checked several times in different places recently: the code "
+                                 "may have been copied.")
+        elif code == f.NOT_SHIPPED:
+            text = f.not_shipped_sentence(distributor=distributor)
+        elif code == f.EXPIRED:
+            expires_on = self._expires_on(unit) if full else None
+            text = f.SENTENCES[code].format(on=f" ({expires_on.isoformat()})" if expires_on else "")
+        else:
+            text = f.SENTENCES[code]
+        return VerifyFlag(code=code, severity=f.severity(code, distributor=distributor), message=text)

@@ -5,7 +5,8 @@ what the distributor's replica holds (the units shipped to them), or says it cou
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 from mobile.i18n import Msg
 from mobile.scanner import ScanResult
@@ -15,13 +16,44 @@ from mobile.viewmodels.flow import Flow
 from mobile.viewmodels.replica import Resolved, ScanRefused, malformed
 
 GENUINE, DIVERTED, CLONE, UNKNOWN, UNCHECKED = "genuine", "diverted", "clone", "unknown", "unchecked"
+STOP = "stop"    # a genuine code on a product that must not be used or sold (recalled, expired, …)
+STOP_FLAGS = ("recalled", "blocked", "on_hold", "scrapped", "expired")
+WARN_FLAGS = ("not_shipped_to_you", "diversion", "suspected_clone")
+INFO_FLAGS = ("not_shipped", "other_site")
+KNOWN_FLAGS = frozenset((*STOP_FLAGS, *WARN_FLAGS, *INFO_FLAGS))   # each has a string verify.flag.<code>
+
+
+@dataclass(frozen=True)
+class FlagLine:
+    code: str
+    severity: str    # stop (do not use or sell) | warn (report it) | info
+    text: Msg
 
 
 @dataclass
 class Verdict:
-    outcome: str     # genuine | diverted | clone | unknown | unchecked
+    outcome: str     # genuine | stop | diverted | clone | unknown | unchecked
     code: str
     detail: Msg
+    flags: list[FlagLine] = field(default_factory=list)
+
+    @property
+    def serious(self) -> bool:
+        """A flag says not to use or sell the product: the screen shows it in the warning colour."""
+        return any(f.severity == "stop" for f in self.flags)
+
+
+def flag_line(raw: Any) -> FlagLine:
+    """A flag as the backend sends it ({code, severity, message}), or as a bare code from an older backend.
+    A code this handheld has no string for shows the backend's sentence."""
+    entry = raw if isinstance(raw, dict) else {"code": str(raw)}
+    code = str(entry.get("code") or "")
+    default = "stop" if code in STOP_FLAGS else "info" if code in INFO_FLAGS else "warn"
+    severity = str(entry.get("severity") or default)
+    severity = severity if severity in ("stop", "warn", "info") else "warn"
+    text = (Msg.of(f"verify.flag.{code}") if code in KNOWN_FLAGS
+            else Msg.of("verify.flag.other", detail=str(entry.get("message") or code)))
+    return FlagLine(code, severity, text)
 
 
 class VerifyViewModel(Flow):
@@ -57,6 +89,16 @@ class VerifyViewModel(Flow):
         self.verdict = self._by_resolver(result.text, code)
 
     def take(self, found: Resolved) -> None:
+        """Offline: a unit in the replica was shipped to this distributor; its row still says whether it is
+        recalled, held or past its expiry date."""
+        unit = found.unit or {}
+        lines = [flag_line(unit.get("status"))] if unit.get("status") in STOP_FLAGS else []
+        expires_on = str(unit.get("expires_on") or "")
+        if expires_on and expires_on < self.hh.now().date().isoformat():
+            lines.append(flag_line("expired"))
+        if lines:
+            self.verdict = Verdict(STOP, found.code, Msg.of("verify.stop", code=found.code), lines)
+            return
         self.verdict = Verdict(GENUINE, found.code, Msg.of("verify.genuine_shipped", code=found.code))
 
     def _ask_server(self, text: str, code: str) -> Verdict | None:
@@ -74,15 +116,21 @@ class VerifyViewModel(Flow):
             return Verdict(UNCHECKED, code, Msg.of("server.refused", detail=exc.detail))
         if not isinstance(answer, dict) or answer.get("result") not in (GENUINE, UNKNOWN):
             return None
-        flags = list(answer.get("flags") or [])
-        detail = str(answer.get("message") or "")
+        lines = [flag_line(f) for f in answer.get("flags") or []]
+        codes = {f.code for f in lines}
+        # The backend's sentences are English; with flags of its own the handheld speaks its user's language.
+        detail = "" if "headline" in answer else str(answer.get("message") or "")
         if answer["result"] == UNKNOWN:
             return Verdict(UNKNOWN, code, Msg.of("verify.unknown", code=code, detail=detail))
-        if "diversion" in flags:
-            return Verdict(DIVERTED, code, Msg.of("verify.diverted", code=code, detail=detail))
-        if "suspected_clone" in flags:
-            return Verdict(CLONE, code, Msg.of("verify.clone", code=code, detail=detail))
-        return Verdict(GENUINE, code, Msg.of("verify.genuine", code=code, detail=detail))
+        if any(f.severity == "stop" for f in lines):
+            return Verdict(STOP, code, Msg.of("verify.stop", code=code), lines)
+        if "not_shipped_to_you" in codes:
+            return Verdict(DIVERTED, code, Msg.of("verify.diverted", code=code, detail=detail), lines)
+        if "diversion" in codes:
+            return Verdict(DIVERTED, code, Msg.of("verify.outside_territory", code=code, detail=detail), lines)
+        if "suspected_clone" in codes:
+            return Verdict(CLONE, code, Msg.of("verify.clone", code=code, detail=detail), lines)
+        return Verdict(GENUINE, code, Msg.of("verify.genuine", code=code, detail=detail), lines)
 
     def _by_resolver(self, text: str, code: str) -> Verdict:
         try:

@@ -3,14 +3,30 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
+import flet as ft
 import httpx
 
-from mobile.i18n import Msg
+from mobile.i18n import Msg, Translator
 from mobile.scanner import ScanPipeline
 from mobile.viewmodels.origin import OriginViewModel
-from mobile.viewmodels.verify import CLONE, DIVERTED, GENUINE, UNCHECKED, UNKNOWN, VerifyViewModel
+from mobile.viewmodels.verify import (
+    CLONE,
+    DIVERTED,
+    GENUINE,
+    STOP,
+    UNCHECKED,
+    UNKNOWN,
+    FlagLine,
+    Verdict,
+    VerifyViewModel,
+    flag_line,
+)
+from mobile.views import verify as verify_view
+from mobile.views.common import ERROR, WARN, Kit
 from shared_models.enums import Role
 from tests.mobile.handheld_fixtures import make_handheld, server_api
 
@@ -105,3 +121,110 @@ def test_verify_falls_back_to_the_resolver_without_a_verify_endpoint(tmp_path: P
     assert vm.verdict is not None and vm.verdict.outcome == UNCHECKED
     vm.on_scan(SCAN.scan_text("(01)06901234000017(21)X", source="manual"))  # bad check digit
     assert vm.state.error is not None and vm.state.error.params["ai"] == "01"
+
+
+# -- flags: what must not be used or sold, and what to report ----------------------------------------------------
+def flag(code: str, severity: str) -> dict[str, str]:
+    return {"code": code, "severity": severity, "message": f"{code} (the backend's sentence)"}
+
+
+ANSWERS: dict[str, dict[str, object]] = {
+    "FG-MTR-01/SN1": {"flags": [flag("recalled", "stop")], "headline": "Genuine code, but do not use or sell."},
+    "FG-MTR-01/SN2": {"flags": [flag("not_shipped_to_you", "warn"), flag("not_shipped", "warn")],
+                      "headline": "Genuine product, but not shipped to you: possible diversion."},
+    "FG-MTR-01/SN3": {"flags": [flag("expired", "stop"), flag("diversion", "warn")], "headline": "…"},
+    "FG-MTR-01/SN4": {"flags": [flag("tampered_seal", "warn")], "headline": "Genuine code, with warnings."},
+    "FG-MTR-01/SN5": {"flags": [flag("other_site", "info")], "headline": "Genuine product."},
+}
+
+
+def flagged_backend() -> object:
+    def verify(request: httpx.Request) -> httpx.Response:
+        code = json.loads(request.content)["code"]
+        return httpx.Response(200, json={"result": "genuine", "code": code, "message": "English text",
+                                         **ANSWERS[code]})
+
+    return server_api({("POST", "/api/verify"): verify})
+
+
+def verdict_of(vm: VerifyViewModel, code: str) -> Verdict:
+    vm.on_scan(SCAN.scan_text(code, source="manual"))
+    assert vm.verdict is not None
+    return vm.verdict
+
+
+def test_a_recalled_unit_is_do_not_use_with_its_flag_in_the_users_language(tmp_path: Path) -> None:
+    v = verdict_of(distributor(tmp_path, flagged_backend()), "FG-MTR-01/SN1")
+    assert (v.outcome, v.serious, v.detail) == (STOP, True, Msg.of("verify.stop", code="FG-MTR-01/SN1"))
+    assert v.flags == [FlagLine("recalled", "stop", Msg.of("verify.flag.recalled"))]
+    assert Translator("zh-CN")(v.flags[0].text).startswith("已召回") and "English" not in Translator("zh-CN")(v.detail)
+    assert Translator("en")(Msg.of(f"verify.outcome.{v.outcome}")) == "Do not use or sell"
+
+
+def test_goods_not_shipped_to_the_distributor_are_possible_diversion_with_each_flag(tmp_path: Path) -> None:
+    v = verdict_of(distributor(tmp_path, flagged_backend()), "FG-MTR-01/SN2")
+    assert (v.outcome, v.serious) == (DIVERTED, False)
+    assert [(f.code, f.severity, f.text.key) for f in v.flags] == [
+        ("not_shipped_to_you", "warn", "verify.flag.not_shipped_to_you"),
+        ("not_shipped", "warn", "verify.flag.not_shipped")]
+
+
+def test_a_stop_flag_outranks_diversion(tmp_path: Path) -> None:
+    v = verdict_of(distributor(tmp_path, flagged_backend()), "FG-MTR-01/SN3")
+    assert (v.outcome, [f.code for f in v.flags]) == (STOP, ["expired", "diversion"])
+
+
+def test_a_flag_this_handheld_does_not_know_shows_the_backends_sentence(tmp_path: Path) -> None:
+    v = verdict_of(distributor(tmp_path, flagged_backend()), "FG-MTR-01/SN4")
+    assert v.flags == [FlagLine("tampered_seal", "warn",
+                                Msg.of("verify.flag.other", detail="tampered_seal (the backend's sentence)"))]
+    assert v.outcome == GENUINE and Translator("en")(v.flags[0].text) == "tampered_seal (the backend's sentence)"
+
+
+def test_bare_flag_codes_from_an_older_backend_still_show_as_flags() -> None:
+    assert flag_line("recalled") == FlagLine("recalled", "stop", Msg.of("verify.flag.recalled"))
+    assert flag_line("diversion").severity == "warn" and flag_line("other_site").severity == "info"
+
+
+def test_offline_a_recalled_or_expired_unit_in_the_replica_is_do_not_use(tmp_path: Path) -> None:
+    vm = distributor(tmp_path)
+    assert [(f.code, f.severity) for f in verdict_of(vm, "RM-PC-01/PC-RCL").flags] == [("recalled", "stop")]
+    expired = verdict_of(vm, "RM-PC-01/PC-EXP")
+    assert (expired.outcome, [f.code for f in expired.flags]) == (STOP, ["expired"])
+    assert verdict_of(vm, "RM-PC-01/PC-A").outcome == GENUINE
+
+
+class _Actions:
+    """The app shell's side of the views: nothing to run here, the test only reads what was built."""
+
+    def act(self, fn: Callable[..., Any], *args: Any, render: bool = True) -> Callable[[Any], Any]:
+        return lambda _event: None
+
+    def change(self, fn: Callable[[str], Any]) -> Callable[[Any], Any]:
+        return lambda _event: None
+
+    def focus(self, focused: bool) -> None:
+        return None
+
+
+def built(control: Any, identifier: str) -> Any:
+    """The control wrapped in Semantics(identifier=…) somewhere under `control`."""
+    if isinstance(control, ft.Semantics) and control.identifier == identifier:
+        return control.content
+    children = [getattr(control, "content", None), *(getattr(control, "controls", None) or [])]
+    for child in children:
+        if child is not None and (found := built(child, identifier)) is not None:
+            return found
+    return None
+
+
+def test_the_verify_screen_shows_each_flag_in_its_colour(tmp_path: Path) -> None:
+    vm = distributor(tmp_path, flagged_backend())
+    verdict_of(vm, "FG-MTR-01/SN3")
+    screen = verify_view.build(Kit(Translator("en"), _Actions()), vm)
+    expired, diversion = built(screen, "verify-flag-expired"), built(screen, "verify-flag-diversion")
+    assert (expired.controls[1].value, expired.controls[1].color) == ("Past its expiry date: do not use or sell it",
+                                                                      ERROR)
+    assert diversion.controls[1].color == WARN
+    verdict = built(screen, "verify-verdict")
+    assert verdict.bgcolor == ft.Colors.RED_50 and verdict.content.controls[0].color == ERROR
