@@ -197,28 +197,32 @@ def run_recall(engine: Engine, code: str) -> tuple[float, Any]:
 
 def naive_walk(engine: Engine, code: str, direction: Direction) -> tuple[float, int]:
     """Breadth-first, one SELECT per node, visited set in Python: the walk without a recursive query.
-    Returns milliseconds and the units that went into nothing further (recall's 'finished')."""
+    Returns milliseconds and the produced units that went into nothing further (recall's 'finished')."""
     with engine.connect() as conn:
         dbapi = conn.connection.driver_connection
         mark = "?" if engine.dialect.name == "sqlite" else "%s"
         near, far = ("child_id", "parent_id") if direction is Direction.BACKWARD else ("parent_id", "child_id")
-        step = (f"SELECT e.{far}, e.kind, u.code FROM genealogy_edge e JOIN unit u ON u.id = e.{far} "
+        step = (f"SELECT e.{far}, e.kind, u.work_order_id FROM genealogy_edge e JOIN unit u ON u.id = e.{far} "
                 f"WHERE e.{near} = {mark}")
         cur = dbapi.cursor()
         started = time.perf_counter()
-        cur.execute(f"SELECT id FROM unit WHERE code = {mark}", (code,))
-        root = cur.fetchone()[0]
+        cur.execute(f"SELECT id, work_order_id FROM unit WHERE code = {mark}", (code,))
+        root, root_order = cur.fetchone()
         seen, frontier, leaves, containers = {root}, [root], 0, set()
+        produced = {root} if root_order is not None else set()
         for _depth in range(MAX_DEPTH):
             nxt = []
             for unit_id in frontier:
                 cur.execute(step, (unit_id,))
                 rows = cur.fetchall()
-                if not any(kind == "transform" for _, kind, _ in rows) and unit_id not in containers:
+                if not any(kind == "transform" for _, kind, _ in rows) and unit_id not in containers \
+                        and unit_id in produced:
                     leaves += 1
-                for other, kind, _ in rows:
+                for other, kind, order in rows:
                     if kind == "aggregate" and direction is Direction.FORWARD:
                         containers.add(other)
+                    if order is not None:
+                        produced.add(other)
                     if other not in seen:
                         seen.add(other)
                         nxt.append(other)

@@ -23,7 +23,7 @@ from sqlmodel import Session, select
 from backend.auth.principal import Principal
 from backend.db import atomic
 from backend.errors import Conflict, Forbidden, InvalidInput, NotFound
-from backend.recall.scope import recall_scope
+from backend.recall.scope import scope_of_walk
 from backend.trace.lookup import location_by_code, supplier_by_code
 from backend.trace.resolver import resolve
 from backend.trace.walk import materialized_walk
@@ -45,11 +45,6 @@ CJK_FONTS = ("DroidSansFallbackFull.ttf", "NotoSansCJK-Regular.ttc", "NotoSansSC
              "wqy-zenhei.ttc")  # a .ttc: its first face
 UNRENDERABLE = "[?]"
 
-# Units in the walk still on hand: what the recall blocks (containers stand for their contents).
-IN_STOCK_SQL = """
-SELECT s.unit_id, s.location_id, s.qty FROM stock_on_hand s JOIN {walk} w ON w.unit_id = s.unit_id
-JOIN unit u ON u.id = s.unit_id WHERE s.qty > 0 AND u.kind <> 'container' ORDER BY u.code, s.location_id
-"""
 # Units in the walk that went to customers, net of what came back already (an earlier recall's returns).
 SHIPPED_SQL = """
 SELECT l.unit_id, ev.customer_id, SUM(CASE WHEN ev.type = 'ship' THEN l.qty ELSE -l.qty END)
@@ -253,19 +248,19 @@ class RecallService:
                 raise InvalidInput(f"A recall from line {line} needs a window: from and to times.")
             seeds, origin = self._seeds_from_line(line, *window)
         seeds = self._with_contents(seeds)
-        scope = recall_scope(self.session, self.by, [u.code for u in seeds], max_depth=self.max_depth,
-                             list_limit=0)
-        case = RecallCase(code=self._next_code(), title=title.strip(), reason=reason.strip(),
-                          seeds=[u.code for u in seeds], origin=origin,
-                          totals={**scope.totals.model_dump(),
-                                  "finished_by_item": [c.model_dump() for c in scope.finished_by_item]},
-                          created_by=self.by.user_id if self.by.user_id != "system" else None)
-        self.session.add(case)
-        self.session.flush()
         with materialized_walk(self.session, [u.id for u in seeds], Direction.FORWARD, self.max_depth) as walk:
-            for unit_id, location_id, qty in self.session.execute(text(IN_STOCK_SQL.format(walk=walk))).all():
-                self.session.add(RecallUnit(case_id=case.id, unit_id=unit_id, kind=IN_STOCK,
-                                            location_id=location_id, qty=float(qty)))
+            # The units it blocks are the stock lines the scope's in-stock totals count: one computation.
+            scope, stock = scope_of_walk(self.session, self.by, walk, [u.code for u in seeds], list_limit=0)
+            case = RecallCase(code=self._next_code(), title=title.strip(), reason=reason.strip(),
+                              seeds=[u.code for u in seeds], origin=origin,
+                              totals={**scope.totals.model_dump(),
+                                      "finished_by_item": [c.model_dump() for c in scope.finished_by_item]},
+                              created_by=self.by.user_id if self.by.user_id != "system" else None)
+            self.session.add(case)
+            self.session.flush()
+            for held in stock:
+                self.session.add(RecallUnit(case_id=case.id, unit_id=held.unit_id, kind=IN_STOCK,
+                                            location_id=held.location_id, qty=held.qty))
             for unit_id, customer_id, qty in self.session.execute(text(SHIPPED_SQL.format(walk=walk))).all():
                 self.session.add(RecallUnit(case_id=case.id, unit_id=unit_id, kind=SHIPPED,
                                             customer_id=customer_id, qty=round(float(qty), 9)))

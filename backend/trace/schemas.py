@@ -75,10 +75,21 @@ class ItemCount(BaseModel):
     units: int
 
 
+class QtyByUom(BaseModel):
+    """Distinct units and their quantity in one unit of measure: kg and pcs are never added together."""
+
+    uom: str
+    units: int
+    qty: float
+
+
 class StockAt(BaseModel):
+    """What lies at one location in one unit of measure."""
+
     location: str
     location_name: str
     site: str
+    uom: str
     units: int
     qty: float
 
@@ -86,10 +97,10 @@ class StockAt(BaseModel):
 class RecallTotals(BaseModel):
     units_in_scope: int
     finished_units: int
-    in_stock_units: int
-    in_stock_qty: float
-    shipped_units: int
-    shipped_qty: float
+    in_stock_units: int                 # distinct units, however many locations hold them
+    in_stock_by_uom: list[QtyByUom]
+    shipped_units: int                  # distinct units, however many customers got part of them
+    shipped_by_uom: list[QtyByUom]
     customers: int
 
 

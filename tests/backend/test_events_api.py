@@ -83,7 +83,7 @@ def test_recall_scope_over_http(client: TestClient, login) -> None:  # type: ign
     client.post("/api/events/receive", json=receive_body(), headers=login("picker"))
     r = client.post("/api/recall/scope", json={"codes": ["PCB-01/P1"]}, headers=login("qa"))
     assert r.status_code == 200
-    assert r.json()["totals"]["in_stock_qty"] == 10.0
+    assert r.json()["totals"]["in_stock_by_uom"] == [{"uom": "pcs", "units": 1, "qty": 10.0}]
     bad = client.post("/api/recall/scope", json={"codes": []}, headers=login("qa"))
     assert bad.status_code == 400
 
