@@ -18,7 +18,7 @@ from backend.masterdata.schemas import (
     EquipmentCreate,
     ItemCreate,
     LocationCreate,
-    PartNo,
+    PartRef,
     SupplierCreate,
     Version,
 )
@@ -55,7 +55,7 @@ class ImportReport(BaseModel):
 class BomLineRow(BomLineIn):
     """One line of a draft BOM version; the rows of one item and version make that version."""
 
-    item: PartNo
+    item: PartRef
     version: Version
 
 

@@ -9,11 +9,11 @@ from typing import Annotated, Any, ClassVar
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 from sqlmodel import Session, col, select
 
+from shared_models.bounds import INT64_MAX, MAX_QTY, MAX_SHELF_LIFE_DAYS
 from shared_models.enums import BomStatus, LocationKind, PartnerKind, Tracking
 from shared_models.gs1 import GS1Error, validate_gln, validate_gtin
+from shared_models.identifiers import CODE, LongCode, PartNo, ShortCode
 from shared_models.masterdata import Bom, BomLine, Equipment, Item, Location, Site
-
-CODE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._/-]*$"
 
 
 def _gtin(value: str) -> str:
@@ -30,16 +30,16 @@ def _gln(value: str) -> str:
         raise ValueError(str(exc)) from exc
 
 
-PartNo = Annotated[str, Field(min_length=1, max_length=64, pattern=CODE_PATTERN)]
-ShortCode = Annotated[str, Field(min_length=1, max_length=32, pattern=CODE_PATTERN)]   # sites and partners
-LongCode = Annotated[str, Field(min_length=1, max_length=64, pattern=CODE_PATTERN)]    # locations and equipment
+# Codes follow shared_models.identifiers. A new part number may not hold '/'; naming an existing item takes any code,
+# so an item made before that rule can still be used.
+PartRef = Annotated[str, Field(min_length=1, max_length=64), AfterValidator(CODE)]
 Name = Annotated[str, Field(min_length=1, max_length=200)]
 Gtin = Annotated[str, AfterValidator(_gtin)]   # stored as GTIN-14
 Gln = Annotated[str, AfterValidator(_gln)]
 Tag = Annotated[str, Field(min_length=1, max_length=64)]
 Tags = Annotated[list[Tag], Field(max_length=100)]
-QtyPer = Annotated[float, Field(gt=0, allow_inf_nan=False)]
-Version = Annotated[int, Field(ge=1)]
+QtyPer = Annotated[float, Field(gt=0, le=MAX_QTY, allow_inf_nan=False)]
+Version = Annotated[int, Field(ge=1, le=INT64_MAX)]
 
 
 class _In(BaseModel):
@@ -97,7 +97,7 @@ class ItemCreate(_In):
     spec: str = Field(default="", max_length=500)
     uom: str = Field(default="pcs", min_length=1, max_length=16)
     tracking: Tracking = Tracking.LOT
-    shelf_life_days: int | None = Field(default=None, ge=0)
+    shelf_life_days: int | None = Field(default=None, ge=0, le=MAX_SHELF_LIFE_DAYS)
     needs_iqc: bool = False
 
 
@@ -108,7 +108,7 @@ class ItemUpdate(_Patch):
     spec: str | None = Field(default=None, max_length=500)
     uom: str | None = Field(default=None, min_length=1, max_length=16)
     tracking: Tracking | None = None
-    shelf_life_days: int | None = Field(default=None, ge=0)
+    shelf_life_days: int | None = Field(default=None, ge=0, le=MAX_SHELF_LIFE_DAYS)
     needs_iqc: bool | None = None
 
 
@@ -242,7 +242,7 @@ class EquipmentPublic(BaseModel):
 
 # -- BOMs -------------------------------------------------------------------------------------------------------
 class BomLineIn(_In):
-    component: PartNo
+    component: PartRef
     qty_per: QtyPer
 
 
@@ -252,7 +252,7 @@ class BomVersionCreate(_In):
 
 
 class BomCreate(BomVersionCreate):
-    item: PartNo
+    item: PartRef
 
 
 class BomLinesReplace(_In):
@@ -330,7 +330,7 @@ def bom_public(session: Session, bom: Bom) -> BomPublic:
 
 
 __all__ = [
-    "CODE_PATTERN", "BomCreate", "BomLineIn", "BomLinePublic", "BomLinesReplace", "BomPublic", "BomVersionCreate",
+    "BomCreate", "BomLineIn", "BomLinePublic", "BomLinesReplace", "BomPublic", "BomVersionCreate",
     "CustomerCreate", "CustomerPublic", "CustomerUpdate", "EquipmentCreate", "EquipmentPublic", "EquipmentUpdate",
     "ItemCreate", "ItemPublic", "ItemUpdate", "LocationCreate", "LocationPublic", "LocationUpdate", "SiteCreate",
     "SitePublic", "SiteUpdate", "SupplierCreate", "SupplierPublic", "SupplierUpdate", "bom_public", "boms_public",

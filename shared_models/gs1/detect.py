@@ -3,6 +3,8 @@
 # A URI is a Digital Link only if its path has a primary key (/01/..., /gtin/...); others are not_gs1.
 # Unmarked raw text (no symbology id, no GS, no brackets) counts as GS1 only if it parses, or if it
 # starts with a complete (00)/(01)/(02)/(03)/(41x) key - then the real error is raised, not not_gs1.
+# A leading GS is FNC1 in first position (how keyboard wedges without AIM ids announce GS1-128 and GS1
+# DataMatrix), so it marks the text as GS1 as surely as ]C1 does.
 
 from __future__ import annotations
 
@@ -60,7 +62,8 @@ def parse_any(text: str, today: dt.date | None = None) -> GS1Message:
         if _DL_PATH.match(body) is None:
             raise NotGS1Error(f"URI is not a GS1 Digital Link: {body[:60]!r}")
         return parse_digital_link(body, today=today).message
-    if aim is not None or _HRI_START.match(body) or (body[:1].isdigit() and _has_separator(body)):
+    fnc1_first = sep_len(body, 0) > 0
+    if aim is not None or fnc1_first or _HRI_START.match(body) or (body[:1].isdigit() and _has_separator(body)):
         return parse(text, today=today)  # clearly meant as GS1: report the real problem
     if body.startswith("(") or not body[:1].isdigit():
         raise NotGS1Error(f"not GS1 data: {body[:20]!r}")

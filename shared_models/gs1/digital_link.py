@@ -88,6 +88,21 @@ def _check_qualifiers(primary: str, quals: list[str]) -> None:
     raise DigitalLinkError(f"key qualifiers {shown} after AI ({primary}) must follow the order {orders}", ai=primary)
 
 
+def _not_a_qualifier(primary: str, quals: list[str], key: str) -> None:
+    """A query AI that would fit the path as a key qualifier belongs there (DL URI Syntax: key qualifiers are path
+    elements in the standard's order, never query parameters); as GS1's own syntax engine does, try it at
+    every place after the primary key."""
+    for j in range(len(quals) + 1):
+        trial = [*quals[:j], key, *quals[j:]]
+        if any(_is_ordered_subset(trial, seq) for seq in KEY_QUALIFIERS[primary]):
+            path = "".join(f"/{ai}/…" for ai in [primary, *trial])
+            raise DigitalLinkError(
+                f"{lookup(key).label} is a key qualifier of AI ({primary}): it belongs in the path ({path}), "
+                "not in the query string",
+                ai=key,
+            )
+
+
 def _element(ai: str, value: str, today: dt.date | None) -> Element:
     if not is_digits(ai):
         raise DigitalLinkError(f"path segment {ai!r} is not an AI or known alias")
@@ -106,15 +121,25 @@ def parse_digital_link(uri: str, today: dt.date | None = None) -> DigitalLink:
         raise DigitalLinkError(f"malformed URI: {exc}") from exc
     if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
         raise DigitalLinkError(f"a Digital Link must be an http(s) URI with a host: {uri!r}")
-    segments = [seg for seg in parts.path.split("/") if seg]
+    segments = parts.path.split("/")[1:]
+    trailing_slash = len(segments) > 1 and segments[-1] == ""
+    if trailing_slash:
+        segments.pop()
     start = next(
         (i for i, seg in enumerate(segments) if _code(seg) in PRIMARY_KEYS and (len(segments) - i) % 2 == 0), None
     )
     if start is None:
-        raise DigitalLinkError(f"no GS1 primary key (e.g. /01/<gtin>) found in path {parts.path!r}")
+        hint = "; an empty segment ('//') breaks its key/value pairs" if "" in segments else ""
+        raise DigitalLinkError(f"no GS1 primary key (e.g. /01/<gtin>) found in path {parts.path!r}{hint}")
+    if trailing_slash or "" in segments[start:]:
+        raise DigitalLinkError(
+            f"empty path segment in {parts.path!r}: a Digital Link path ends with a key or qualifier value, "
+            "with no trailing '/' or '//'"
+        )
     pairs = [(_code(segments[j]), _decode(segments[j + 1])) for j in range(start, len(segments), 2)]
     primary_ai = pairs[0][0]
-    _check_qualifiers(primary_ai, [ai for ai, _ in pairs[1:]])
+    path_quals = [ai for ai, _ in pairs[1:]]
+    _check_qualifiers(primary_ai, path_quals)
     path = [_element(ai, value, today) for ai, value in pairs]
     seen = {ai for ai, _ in pairs}
     attributes: list[Element] = []
@@ -127,6 +152,7 @@ def parse_digital_link(uri: str, today: dt.date | None = None) -> DigitalLink:
         if not is_digits(key):
             extras[key] = value
             continue
+        _not_a_qualifier(primary_ai, path_quals, key)
         if key in seen:
             raise DigitalLinkError(
                 f"{lookup(key).label} appears more than once in the URI", code="duplicate_ai", ai=key

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from mobile.scanner import KeyboardWedge
+from mobile.scanner import KeyboardWedge, ScanPipeline
 
 
 class FakeClock:
@@ -78,3 +78,23 @@ def test_cr_lf_are_stripped_and_modifier_keys_ignored(clock: FakeClock) -> None:
     wedge = KeyboardWedge(clock=clock)
     assert wedge.type_text("LOT-1\r\n") == ["LOT-1"]
     assert type_keys(wedge, clock, ["Shift Left", "A", "Enter"]) == ["A"]
+
+
+GTIN = "09506000134352"
+
+
+def test_wedge_scan_that_starts_with_gs_is_read_as_gs1(clock: FakeClock) -> None:
+    # Keyboard wedges without AIM ids send FNC1 in first position as a leading GS (here Ctrl+]).
+    wedge = KeyboardWedge(clock=clock)
+    wedge.press("]", ctrl=True)
+    text = type_keys(wedge, clock, [*f"01{GTIN}10LOT42", "Enter"])[0]
+    result = ScanPipeline().scan_text(text, source="wedge")
+    assert result.gs1 is not None and result.gs1.as_dict() == {"01": GTIN, "10": "LOT42"}
+    assert result.content_type == "GS1"
+
+
+def test_wedge_scan_with_real_ascii_29_first_is_read_as_gs1(clock: FakeClock) -> None:
+    wedge = KeyboardWedge(clock=clock)
+    (text,) = wedge.type_text(f"\x1d01{GTIN}10LOT42\x1d21SN1\r")
+    result = ScanPipeline().scan_text(text, source="wedge")
+    assert result.gs1 is not None and result.gs1.as_dict() == {"01": GTIN, "10": "LOT42", "21": "SN1"}

@@ -65,3 +65,27 @@ def test_looks_like_gs1_true(text):
 @pytest.mark.parametrize("text", ["LOT-2026-001", "hello", "", "(A)", "https://example.com/about", "]C0123"])
 def test_looks_like_gs1_false(text):
     assert not looks_like_gs1(text)
+
+
+@pytest.mark.parametrize(
+    "text", [f"\x1d01{GTIN}10L1", f"\x1d01{GTIN}10L1\r\n", f"<GS>01{GTIN}10L1", f"\x1d(01){GTIN}(10)L1"]
+)
+def test_parse_any_reads_leading_gs_as_fnc1_in_first_position(text):
+    assert parse_any(text, today=TODAY).as_dict() == {"01": GTIN, "10": "L1"}
+
+
+def test_parse_any_leading_gs_reports_the_real_error():
+    with pytest.raises(GS1Error) as exc:
+        parse_any("\x1d0109506000134353", today=TODAY)
+    assert exc.value.code == "bad_check_digit"
+
+
+def test_parse_any_leading_gs_before_plain_text_is_not_gs1():
+    with pytest.raises(NotGS1Error):
+        parse_any("\x1dLOT-2026-001", today=TODAY)
+
+
+def test_digital_link_with_key_qualifier_in_query_is_refused_by_parse_any():
+    with pytest.raises(GS1Error) as exc:
+        parse_any(f"https://id.gs1.org/01/{GTIN}?10=L1", today=TODAY)
+    assert (exc.value.code, exc.value.ai) == ("bad_uri", "10")

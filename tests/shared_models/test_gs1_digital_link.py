@@ -156,3 +156,48 @@ def test_build_with_extras_appends_non_ai_params():
 def test_parse_then_build_roundtrips_the_canonical_uri():
     canonical = "https://id.gs1.org/01/09506000134352/10/ABC123/21/12345?17=201225&3103=000195"
     assert build_digital_link(_dl(canonical).message) == canonical
+
+
+# DL URI Syntax: key qualifiers are path elements in the standard's order, never query parameters; GS1's syntax
+# engine refuses them as "AI should be in path info", unless the path already took the other qualifier set.
+@pytest.mark.parametrize(
+    ("query", "ai"),
+    [("10=L1", "10"), ("21=S1", "21"), ("22=V", "22"), ("lot=L1", "10"), ("17=201225&21=S1", "21")],
+)
+def test_key_qualifier_in_query_string_is_bad_uri(query, ai):
+    with pytest.raises(GS1Error) as exc:
+        _dl(f"https://id.gs1.org/01/{GTIN}?{query}")
+    assert (exc.value.code, exc.value.ai) == ("bad_uri", ai)
+    assert "belongs in the path" in str(exc.value)
+
+
+def test_qualifier_that_fits_between_path_qualifiers_is_bad_uri_in_query():
+    with pytest.raises(GS1Error) as exc:
+        _dl(f"https://id.gs1.org/01/{GTIN}/10/L1?22=V")
+    assert (exc.value.code, exc.value.ai) == ("bad_uri", "22")
+    assert "/01/…/22/…/10/…" in str(exc.value)
+
+
+def test_glnx_in_query_string_is_bad_uri():
+    with pytest.raises(GS1Error) as exc:
+        _dl(f"https://id.gs1.org/414/{GLN}?254=7")
+    assert (exc.value.code, exc.value.ai) == ("bad_uri", "254")
+
+
+def test_lot_in_query_is_an_attribute_when_the_path_took_the_other_qualifier_set():
+    link = _dl(f"https://id.gs1.org/01/{GTIN}/235/XYZ?10=ABC")
+    assert [el.ai for el in link.key_qualifiers] == ["235"]
+    assert link.message.lot == "ABC"
+
+
+def test_serial_in_query_of_an_sscc_is_an_attribute():
+    assert _dl(f"https://id.gs1.org/00/{SSCC}?21=1").message.get("21") == "1"
+
+
+@pytest.mark.parametrize(
+    "path", [f"/01/{GTIN}/", f"/01/{GTIN}/10/L1/", f"/01/{GTIN}/?17=201225", f"/01/{GTIN}//10/L1", f"/01/{GTIN}/10//"]
+)
+def test_trailing_slash_or_empty_segment_is_bad_uri(path):
+    with pytest.raises(GS1Error) as exc:
+        _dl("https://id.gs1.org" + path)
+    assert exc.value.code == "bad_uri"
