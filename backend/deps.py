@@ -10,12 +10,14 @@ from litestar.datastructures import State
 from litestar.di import NamedDependency
 from sqlmodel import Session
 
+from backend.audit.service import act_as
 from backend.auth.principal import Principal
 from backend.config import Settings
 
 
-def provide_db(state: State) -> Iterator[Session]:
+def provide_db(state: State, request: Request[Any, Any, Any]) -> Iterator[Session]:
     session = Session(state.engine, expire_on_commit=False)
+    act_as(session, request.scope.get("user"))  # the audit trail's actor for what this request changes
     try:
         yield session
     finally:

@@ -9,6 +9,8 @@ from uuid import uuid4
 from litestar import Request, Response
 from litestar.exceptions import HTTPException
 
+from shared_models.bounds import round_to_uom, shorten
+
 log = logging.getLogger("lotline")
 
 
@@ -48,6 +50,26 @@ class InvalidInput(DomainError):
     code = "invalid_input"
 
 
+class QtyBelowPrecision(InvalidInput):
+    code = "qty_below_precision"
+
+
+def uom_qty(qty: float, uom: str | None) -> float:
+    """`qty` rounded to the decimals its unit of measure keeps (shared_models.bounds.UOM_DECIMALS): where a command
+    meets its unit or item. Raises QtyBelowPrecision when a positive quantity rounds to nothing."""
+    try:
+        return round_to_uom(qty, uom)
+    except ValueError as exc:
+        raise QtyBelowPrecision(str(exc)[:1].upper() + str(exc)[1:] + ".", qty=qty, uom=uom) from exc
+
+
+class BadRequest(DomainError):
+    """A request no handler could read (e.g. JSON nested deeper than any command)."""
+
+    status_code = 400
+    code = "bad_request"
+
+
 class Forbidden(DomainError):
     status_code = 403
     code = "forbidden"
@@ -62,13 +84,26 @@ def domain_error_handler(_: Request[Any, Any, Any], exc: DomainError) -> Respons
     return Response(exc.to_dict(), status_code=exc.status_code)
 
 
-def http_error_handler(_: Request[Any, Any, Any], exc: HTTPException) -> Response[dict[str, Any]]:
-    body: dict[str, Any] = {"code": "http_error", "detail": exc.detail}
+def http_error_handler(request: Request[Any, Any, Any], exc: HTTPException) -> Response[dict[str, Any]]:
+    if exc.status_code >= 500:  # the framework's own 500s (a misconfiguration) say nothing a caller may read
+        return unexpected_error_handler(request, exc)
+    # What the caller sent is echoed at most ECHO_CHARS long: a 10 KB query string is not repeated back.
+    body: dict[str, Any] = {"code": "http_error", "detail": shorten(str(exc.detail))}
     if exc.extra:
-        body["errors"] = exc.extra
+        body["errors"] = _shortened(exc.extra)
     if exc.status_code == 400 and exc.extra:
         body["code"] = "validation_error"
     return Response(body, status_code=exc.status_code, headers=exc.headers)
+
+
+def _shortened(value: Any) -> Any:
+    if isinstance(value, str):
+        return shorten(value)
+    if isinstance(value, list):
+        return [_shortened(v) for v in value[:20]]
+    if isinstance(value, dict):
+        return {k: _shortened(v) for k, v in value.items()}
+    return value
 
 
 def unexpected_error_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[dict[str, Any]]:

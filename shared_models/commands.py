@@ -6,25 +6,16 @@ so a malformed command is refused where it is made, naming the field.
 
 from __future__ import annotations
 
-from datetime import date, datetime
 from typing import Annotated
 from uuid import UUID
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from shared_models.bounds import INT64_MAX, AwareDatetime, CountedQty, EventTime, PlantDate, Qty
 from shared_models.enums import StatusAction
+from shared_models.identifiers import LotNo, SerialNo, SupplierLot
 
 Code = Annotated[str, Field(min_length=1, max_length=96)]
-Qty = Annotated[float, Field(gt=0, allow_inf_nan=False)]
-
-
-def _aware(value: datetime) -> datetime:
-    if value.tzinfo is None:
-        raise ValueError("needs a time zone offset (e.g. 2026-11-25T08:00:00+08:00)")
-    return value
-
-
-AwareDatetime = Annotated[datetime, AfterValidator(_aware)]
 
 
 class EventCommand(BaseModel):
@@ -32,7 +23,7 @@ class EventCommand(BaseModel):
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
     id: UUID
-    occurred_at: AwareDatetime
+    occurred_at: EventTime
     device_id: str = Field(default="", max_length=64)
     note: str = Field(default="", max_length=500)
 
@@ -40,13 +31,13 @@ class EventCommand(BaseModel):
 class Receive(EventCommand):
     supplier: Code
     item: Code                      # part no. or GTIN
-    lot_no: Code
-    supplier_lot: str = Field(default="", max_length=64)
+    lot_no: LotNo
+    supplier_lot: SupplierLot = ""
     qty: Qty
     location: Code
-    produced_on: date | None = None
-    expires_on: date | None = None
-    serials: list[Code] = Field(default_factory=list, max_length=10000)
+    produced_on: PlantDate | None = None
+    expires_on: PlantDate | None = None
+    serials: list[SerialNo] = Field(default_factory=list, max_length=10000)
     reference: str = Field(default="", max_length=64)
 
     @model_validator(mode="after")
@@ -93,8 +84,8 @@ class Ship(EventCommand):
 class CountLine(BaseModel):
     model_config = ConfigDict(extra="forbid")
     unit: Code
-    counted_qty: float = Field(ge=0, allow_inf_nan=False)
-    book_qty_seen: float | None = Field(default=None, ge=0, allow_inf_nan=False)
+    counted_qty: CountedQty
+    book_qty_seen: CountedQty | None = None
 
 
 class Count(EventCommand):
@@ -124,8 +115,8 @@ class ProductionInput(BaseModel):
 
 class ProductionOutput(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    lot_no: str | None = Field(default=None, max_length=64)
-    serial: str | None = Field(default=None, max_length=64)
+    lot_no: LotNo | None = None
+    serial: SerialNo | None = None
     qty: Qty = 1.0
 
     @model_validator(mode="after")
@@ -152,7 +143,7 @@ class WorkOrderCreate(BaseModel):
     site: Code
     item: Code
     qty_planned: Qty
-    bom_version: int | None = Field(default=None, ge=1)
+    bom_version: int | None = Field(default=None, ge=1, le=INT64_MAX)
 
 
 class ChangeStatus(EventCommand):
@@ -161,3 +152,8 @@ class ChangeStatus(EventCommand):
     unit: Code
     action: StatusAction
     reason: str = Field(min_length=1, max_length=500)
+
+
+__all__ = ["AwareDatetime", "ChangeStatus", "Code", "Count", "CountLine", "EventCommand", "Move", "Pack", "Pick",
+           "ProductionInput", "ProductionOutput", "Qty", "Receive", "ReportProduction", "Ship", "ShipLine", "Unpack",
+           "WorkOrderCreate"]

@@ -7,10 +7,11 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from shared_models.commands import AwareDatetime, Code
+from shared_models.bounds import INT64_MAX, CountedQty, EventTime
+from shared_models.commands import Code
 
 Name = Annotated[str, Field(min_length=1, max_length=64)]
-Count = Annotated[float, Field(ge=0, allow_inf_nan=False)]
+Count = CountedQty
 
 
 class _Strict(BaseModel):
@@ -76,12 +77,12 @@ class ReportOperation(_Strict):
 
     id: UUID
     work_order: Code
-    seq: int = Field(ge=1)
+    seq: int = Field(ge=1, le=INT64_MAX)
     operator: str | None = Field(default=None, max_length=64)   # username; default: whoever reports
     equipment: Code | None = None
     unit: Code | None = None                                    # the lot or serial worked on, when known
-    started_at: AwareDatetime
-    ended_at: AwareDatetime | None = None
+    started_at: EventTime
+    ended_at: EventTime | None = None
     good_qty: Count = 0.0
     scrap_qty: Count = 0.0
     params: list[ProcessValue] = Field(default_factory=list, max_length=200)
@@ -100,7 +101,7 @@ class ReportOperation(_Strict):
 class FinishOperation(_Strict):
     """Ends a started operation with what came out of it."""
 
-    ended_at: AwareDatetime
+    ended_at: EventTime
     good_qty: Count = 0.0
     scrap_qty: Count = 0.0
     params: list[ProcessValue] = Field(default_factory=list, max_length=200)

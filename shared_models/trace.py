@@ -46,7 +46,10 @@ class Unit(SQLModel, table=True):
 class Event(SQLModel, table=True):
     """An immutable fact; its id is made by the client so a retried upload stores once."""
 
-    __table_args__ = (Index("ix_event_type_occurred", "type", "occurred_at"),)
+    __table_args__ = (
+        Index("ix_event_type_occurred", "type", "occurred_at"),
+        Index("uq_event_site_chain", "site_id", "chain_seq", unique=True),  # a fork of the chain is never stored
+    )
     id: str = Field(primary_key=True, max_length=36)
     type: EventType = Field(sa_type=enum_type(EventType))
     business_step: str = Field(max_length=32)
@@ -63,6 +66,10 @@ class Event(SQLModel, table=True):
     reference: str = Field(default="", max_length=64)  # shipment no., delivery note, count sheet
     note: str = Field(default="", max_length=500)
     attributes: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    # The site's hash chain (backend.eventlog), server-only: set in the transaction that stores the event.
+    chain_seq: int | None = None
+    prev_hash: str | None = Field(default=None, max_length=64)
+    hash: str | None = Field(default=None, max_length=64)
 
 
 class EventLine(SQLModel, table=True):

@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from shared_models.bounds import INT64_MAX, MAX_JSON_DEPTH, fits_int64, json_depth_exceeds
+
 U32 = 2**32
 
 
@@ -60,7 +62,12 @@ def _row_encoder() -> Any:
 
 
 class ProtocolError(ValueError):
-    """A message that does not follow the protocol; the text names the field."""
+    """A message that does not follow the protocol; the text names the field. `op_id`: the upload entry's op id
+    when it could be read, so that entry alone can be refused with a verdict keyed by it."""
+
+    def __init__(self, message: str, *, op_id: int | None = None) -> None:
+        super().__init__(message)
+        self.op_id = op_id
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,33 +83,44 @@ class CrudEntry:
 
     @classmethod
     def from_wire(cls, raw: Any, index: int) -> CrudEntry:
+        """Raises ProtocolError naming the field; its `op_id` is set when the entry's op_id was an integer."""
         where = f"batch[{index}]"
         if not isinstance(raw, dict):
             raise ProtocolError(f"{where} is not an object")
-        try:
-            op_id = int(raw["op_id"])
-        except (KeyError, TypeError, ValueError) as exc:
-            raise ProtocolError(f"{where}.op_id must be an integer") from exc
+        op_id = _integer(raw.get("op_id"))
+        if op_id is None:
+            raise ProtocolError(f"{where}.op_id must be an integer")
+
+        def malformed(message: str) -> ProtocolError:
+            return ProtocolError(f"{where}{message}", op_id=op_id)
+
+        if not fits_int64(op_id):  # op and tx ids are stored as signed 64-bit integers
+            raise malformed(f".op_id {op_id} does not fit a signed 64-bit integer")
         try:
             op = CrudOp(str(raw.get("op", "")).upper())
         except ValueError as exc:
-            raise ProtocolError(f"{where}.op must be PUT, PATCH or DELETE, not {raw.get('op')!r}") from exc
+            raise malformed(f".op must be PUT, PATCH or DELETE, not {str(raw.get('op'))[:20]!r}") from exc
         type_, id_ = raw.get("type"), raw.get("id")
-        if not isinstance(type_, str) or not type_:
-            raise ProtocolError(f"{where}.type must be a table name")
-        if not isinstance(id_, str) or not id_:
-            raise ProtocolError(f"{where}.id must be a non-empty string")
+        if not isinstance(type_, str) or not type_ or len(type_) > 64:
+            raise malformed(".type must be a table name")
+        if not isinstance(id_, str) or not id_ or len(id_) > 64:
+            raise malformed(".id must be a string of 1 to 64 characters")
+        tx_id = raw.get("tx_id")
+        if tx_id is not None and ((tx_id := _integer(tx_id)) is None or not fits_int64(tx_id)):
+            raise malformed(".tx_id must be a signed 64-bit integer or null")
         data = raw.get("data") or {}
         if isinstance(data, str):
             try:
                 data = json.loads(data)
             except json.JSONDecodeError as exc:
-                raise ProtocolError(f"{where}.data is not valid JSON: {exc.msg}") from exc
+                raise malformed(f".data is not valid JSON: {exc.msg}") from exc
+            except RecursionError as exc:
+                raise malformed(f".data nests deeper than {MAX_JSON_DEPTH} levels") from exc
         if not isinstance(data, dict):
-            raise ProtocolError(f"{where}.data must be an object")
-        tx_id = raw.get("tx_id")
-        return cls(op_id=op_id, op=op, type=type_, id=id_, tx_id=int(tx_id) if tx_id is not None else None,
-                   data=data)
+            raise malformed(".data must be an object")
+        if json_depth_exceeds(data):
+            raise malformed(f".data nests deeper than {MAX_JSON_DEPTH} levels")
+        return cls(op_id=op_id, op=op, type=type_, id=id_, tx_id=tx_id, data=data)
 
     def to_wire(self) -> dict[str, Any]:
         return {"op_id": self.op_id, "op": self.op.value, "type": self.type, "id": self.id, "tx_id": self.tx_id,
@@ -137,6 +155,35 @@ class Verdict:
                    reason=raw.get("reason", ""))
 
 
+def read_batch(raw_batch: list[Any]) -> list[CrudEntry | Verdict]:
+    """An upload's entries in order: a CrudEntry for each that follows the protocol, a rejected verdict (code
+    `malformed_op`, the reason naming the field) for each that does not but has an integer op_id, so one malformed
+    write never blocks the queue behind it. Raises ProtocolError when an entry has no integer op_id: no verdict
+    could name it, so the batch is refused whole."""
+    read: list[CrudEntry | Verdict] = []
+    for i, raw in enumerate(raw_batch):
+        try:
+            read.append(CrudEntry.from_wire(raw, i))
+        except ProtocolError as exc:
+            if exc.op_id is None:
+                raise
+            read.append(Verdict(exc.op_id, VerdictStatus.REJECTED, "malformed_op", str(exc)))
+    return read
+
+
+def _integer(value: Any) -> int | None:
+    """An integer as JSON or as its decimal text; None for anything else (bools, fractions, words)."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, str) and 0 < len(value) <= 20 and value.lstrip("-").isdigit():
+        return int(value)
+    return None
+
+
 @dataclass(frozen=True, slots=True)
 class BucketRequest:
     name: str
@@ -152,9 +199,12 @@ def parse_stream_request(body: Any) -> tuple[list[BucketRequest], str | None]:
     buckets = []
     for i, b in enumerate(body.get("buckets") or []):
         try:
-            buckets.append(BucketRequest(name=str(b["name"]), after=int(b.get("after") or 0)))
+            after = _integer(b.get("after") or 0)
+            if after is None or not 0 <= after <= INT64_MAX:
+                raise ValueError(after)
+            buckets.append(BucketRequest(name=str(b["name"]), after=after))
         except (KeyError, TypeError, ValueError) as exc:
-            raise ProtocolError(f"buckets[{i}] needs a name and a numeric 'after'") from exc
+            raise ProtocolError(f"buckets[{i}] needs a name and a numeric 'after' (0 to 2**63-1)") from exc
     client_id = body.get("client_id")
     return buckets, str(client_id) if client_id else None
 

@@ -56,7 +56,7 @@ def build_plant(session: Session) -> Plant:
         ("CASE-01", "Meter case", Tracking.LOT, "06901234000023", False, None),
     ):
         p.items[part] = Item(part_no=part, name=name, tracking=tracking, gtin=gtin, needs_iqc=iqc,
-                             shelf_life_days=life)
+                             shelf_life_days=life, uom="kg" if part == "RESIN-01" else "pcs")  # resin by weight
     p.suppliers["SUP-A"] = Supplier(code="SUP-A", name="Ningbo Polymer Co.")
     p.suppliers["SUP-B"] = Supplier(code="SUP-B", name="Shenzhen PCB Works")
     p.customers["CUST-1"] = Customer(code="CUST-1", name="State Grid Jiangsu", kind=PartnerKind.CUSTOMER)

@@ -45,6 +45,7 @@ from backend.masterdata.schemas import (
     locations_public,
 )
 from backend.masterdata.service import MasterDataService
+from shared_models.bounds import INT64_MAX
 from shared_models.enums import Role
 
 READ = allow(*STAFF)
@@ -53,8 +54,9 @@ MAX_CSV_BYTES = 64 * 1024 * 1024
 
 Query = Annotated[str | None, Parameter(max_length=200)]
 Limit = Annotated[int, Parameter(ge=1, le=500)]
-Offset = Annotated[int, Parameter(ge=0)]
-IfMatch = Annotated[str | None, HeaderParameter(name="if-match")]
+Offset = Annotated[int, Parameter(ge=0, le=INT64_MAX)]
+VersionNo = Annotated[int, Parameter(ge=1, le=INT64_MAX)]
+IfMatch = Annotated[str | None, HeaderParameter(name="if-match", max_length=24)]
 
 
 def expected_version(if_match: str | None, in_body: int | None) -> int | None:
@@ -241,7 +243,7 @@ class BomController(Controller):
 
     @get("/{part_no:str}", guards=[READ], sync_to_thread=True)
     def get_bom(self, part_no: FromPath[str], db: Db,
-                version: Annotated[int | None, Parameter(ge=1)] = None) -> BomPublic:
+                version: Annotated[int | None, Parameter(ge=1, le=INT64_MAX)] = None) -> BomPublic:
         return bom_public(db, MasterDataService(db).get_bom(part_no, version))
 
     @post("/", guards=[WRITE], sync_to_thread=True)
@@ -253,16 +255,16 @@ class BomController(Controller):
         return bom_public(db, MasterDataService(db).create_bom_version(part_no, data.lines, data.note))
 
     @patch("/{part_no:str}/versions/{version:int}", guards=[WRITE], sync_to_thread=True)
-    def replace_bom_lines(self, part_no: FromPath[str], version: FromPath[int], data: JSONBody[BomLinesReplace],
+    def replace_bom_lines(self, part_no: FromPath[str], version: VersionNo, data: JSONBody[BomLinesReplace],
                           db: Db) -> BomPublic:
         return bom_public(db, MasterDataService(db).replace_bom_lines(part_no, version, data.lines))
 
     @delete("/{part_no:str}/versions/{version:int}/lines/{component:str}", guards=[WRITE], sync_to_thread=True)
-    def remove_bom_line(self, part_no: FromPath[str], version: FromPath[int], component: FromPath[str], db: Db) -> None:
+    def remove_bom_line(self, part_no: FromPath[str], version: VersionNo, component: FromPath[str], db: Db) -> None:
         MasterDataService(db).remove_bom_line(part_no, version, component)
 
     @post("/{part_no:str}/versions/{version:int}/release", guards=[WRITE], status_code=200, sync_to_thread=True)
-    def release_bom(self, part_no: FromPath[str], version: FromPath[int], db: Db) -> BomPublic:
+    def release_bom(self, part_no: FromPath[str], version: VersionNo, db: Db) -> BomPublic:
         return bom_public(db, MasterDataService(db).release_bom(part_no, version))
 
 

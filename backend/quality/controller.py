@@ -23,6 +23,7 @@ from backend.quality.nonconformance import NonconformanceService
 from backend.quality.plans import PlanCreate, PlanPublic, PlanService, PlanUpdate, plan_public
 from backend.quality.service import DEFAULT_MAX_PHOTO_BYTES, InspectionService, Photo, PhotoInbox
 from backend.trace.lookup import unit_by_code
+from shared_models.bounds import INT64_MAX
 from shared_models.enums import InspectionStage, Role
 from shared_models.quality.commands import AdvanceNonconformance, FieldValue, RecordInspection
 from shared_models.quality.tables import Inspection, InspectionPlan, Nonconformance, NonconformanceStep
@@ -230,7 +231,7 @@ class QualityController(Controller):
                              nc_state: Annotated[str | None, QueryParameter(name="state")] = None,
                              unit: FromQuery[str | None] = None,
                              limit: Annotated[int, Parameter(ge=1, le=500)] = 100,
-                             offset: Annotated[int, Parameter(ge=0)] = 0) -> list[NonconformancePublic]:
+                             offset: Annotated[int, Parameter(ge=0, le=INT64_MAX)] = 0) -> list[NonconformancePublic]:
         service = NonconformanceService(db)
         unit_id = unit_by_code(db, unit, principal).id if unit else None
         found = service.list_for(principal, state=nc_state, unit_id=unit_id, limit=limit, offset=offset)

@@ -15,6 +15,7 @@ from sqlmodel import Session, select
 from backend.db import atomic
 from backend.errors import Conflict, InvalidInput, NotFound
 from backend.masterdata.errors import StaleVersion
+from shared_models.bounds import INT64_MAX
 from shared_models.enums import InspectionStage
 from shared_models.masterdata import Item
 from shared_models.quality import Characteristic, CharacteristicDefinitionError, SamplingError, sampling_plan
@@ -63,7 +64,7 @@ class PlanUpdate(BaseModel):
     characteristics: list[dict[str, Any]] | None = Field(default=None, min_length=1, max_length=200)
     defect_codes: list[DefectCode] | None = Field(default=None, max_length=200)
     active: bool | None = None
-    expected_version: int | None = Field(default=None, ge=1)
+    expected_version: int | None = Field(default=None, ge=1, le=INT64_MAX)
 
     def changes(self) -> dict[str, Any]:
         return self.model_dump(exclude_unset=True, exclude={"expected_version"})

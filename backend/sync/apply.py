@@ -21,16 +21,18 @@ chunks); an op the database refuses twice that way is rejected (`constraint_viol
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable
 
 from pydantic import BaseModel, ValidationError
 from sqlalchemy import insert
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, OperationalError
 from sqlmodel import Session, col, select
 
 from backend import hooks
+from backend.audit.service import act_as
 from backend.auth.principal import Principal
 from backend.config import UPLOAD_CHUNK_BUDGET_S, UPLOAD_CHUNK_OPS
 from backend.db import Batch, begin_write
@@ -43,6 +45,7 @@ from backend.warehouse.posting import Posting
 from backend.warehouse.service import WarehouseService
 from backend.warehouse.status import StatusService
 from shared_models import commands as cmd
+from shared_models.bounds import shorten
 from shared_models.enums import Role
 from shared_models.gates import Violation
 from shared_models.production_commands import ReportOperation
@@ -51,6 +54,8 @@ from sync.protocol import CrudEntry, CrudOp, Verdict, VerdictStatus
 from sync.server.tables import RejectedOp, UploadReceipt
 
 from . import RECORDER
+
+log = logging.getLogger("lotline.sync")
 
 Service = WarehouseService | ProductionService | StatusService | InspectionService | OperationService
 
@@ -105,6 +110,7 @@ class UploadApplier:
                 assert session is not None and batch.connection is not None
                 RECORDER.hold(session)
                 hooks.hold(session)
+                act_as(session, self.by)  # the audit trail's actor for master data changed by this upload
                 known = self._receipts(session, entries)
                 verdicts = self._apply_all(session, entries, known, time.monotonic() + self.chunk_budget_s)
                 entries = entries[:len(verdicts)]
@@ -154,6 +160,8 @@ class UploadApplier:
                     run.append((entry, _parse(entry)))  # type: ignore[arg-type]
                 except ValidationError as exc:
                     verdicts[entry.op_id] = _invalid(entry, exc)
+                except Exception as exc:  # a validator's bug refuses this op, not the batch
+                    verdicts[entry.op_id] = _cannot_apply(entry, exc)
             else:
                 verdicts.update(self._post(session, run))
                 run = []
@@ -164,7 +172,14 @@ class UploadApplier:
     def _post(self, session: Session, run: list[tuple[CrudEntry, cmd.Receive | cmd.Move]]) -> dict[int, Verdict]:
         if not run:
             return {}
-        posted = Posting(session, self.by, record_gate_violations=True).post([c for _, c in run])
+        try:
+            posted = Posting(session, self.by, record_gate_violations=True).post([c for _, c in run])
+        except Exception as exc:
+            if not _op_fault(exc):
+                raise
+            # Some op of the run failed other than by a rule: undo the run and go op by op, so only it is refused.
+            session.rollback()
+            return {entry.op_id: self._apply_in(session, entry) for entry, _ in run}
         if session.in_transaction():
             session.commit()  # releases the run's savepoint
         return {entry.op_id: _outcome(entry, done.replayed, done.violations) if done.error is None
@@ -181,6 +196,11 @@ class UploadApplier:
         except ValidationError as exc:
             session.rollback()
             return _invalid(entry, exc)
+        except Exception as exc:
+            if not _op_fault(exc):
+                raise
+            session.rollback()
+            return _cannot_apply(entry, exc)
         if session.in_transaction():
             session.commit()  # the services commit themselves; master-data changes are committed here
         return verdict
@@ -192,6 +212,7 @@ class UploadApplier:
         try:
             with Session(self.engine, expire_on_commit=False) as session:
                 begin_write(session)  # the receipt lookup and the op's checks run as the one writer
+                act_as(session, self.by)
                 stored = session.get(UploadReceipt, (self.client_id, entry.op_id))
                 if stored is not None:
                     return Verdict(entry.op_id, VerdictStatus(stored.status), stored.code, stored.reason)
@@ -205,6 +226,12 @@ class UploadApplier:
                 except ValidationError as exc:
                     session.rollback()
                     return self._refuse(entry, "invalid_command", _validation_summary(exc))
+                except Exception as exc:
+                    if not _op_fault(exc):
+                        raise
+                    session.rollback()
+                    refused = _cannot_apply(entry, exc)
+                    return self._refuse(entry, refused.code, refused.reason)
                 receipt = session.merge(receipt)
                 receipt.status, receipt.code, receipt.reason = verdict.status.value, verdict.code, verdict.reason
                 if verdict.status is VerdictStatus.CONFLICT:
@@ -333,6 +360,26 @@ def _invalid(entry: CrudEntry, exc: ValidationError) -> Verdict:
     return Verdict(entry.op_id, VerdictStatus.REJECTED, "invalid_command", _validation_summary(exc))
 
 
+def _op_fault(exc: Exception) -> bool:
+    """The op itself failed (a bug its data runs into, a value the database cannot store): refuse that op. Not
+    an op fault: the database unavailable (TemporaryFailure, 503) or a clash with a concurrent write, which the
+    chunk resolves op by op; any other database error stays a 500."""
+    if isinstance(exc, DBAPIError):
+        return isinstance(exc, DataError) and not _unavailable(exc)
+    return not isinstance(exc, TemporaryFailure)
+
+
+def _cannot_apply(entry: CrudEntry, exc: Exception) -> Verdict:
+    """An op that failed unexpectedly: refused for good (kept for QA), logged with its traceback for developers."""
+    log.error("upload op %s (%s %s) could not be applied", entry.op_id, entry.type, entry.id, exc_info=exc)
+    what = f"{entry.data.get('kind', entry.type)} {entry.id}" if entry.type == "event_command" \
+        else f"{entry.type} {entry.id}"
+    cause = str(exc.orig) if isinstance(exc, DBAPIError) and exc.orig is not None else str(exc)
+    return Verdict(entry.op_id, VerdictStatus.REJECTED, "cannot_apply",
+                   f"{what} could not be applied ({type(exc).__name__}: {shorten(cause.strip())}); nothing of it "
+                   "was stored. Check its values; support has the details.")
+
+
 def _constraint(exc: IntegrityError) -> str:
     """The database's own words for the broken constraint (first line; PostgreSQL adds a DETAIL line)."""
     return str(exc.orig if exc.orig is not None else exc).strip().splitlines()[0]
@@ -353,7 +400,7 @@ def _validation_summary(exc: ValidationError) -> str:
     parts = []
     for err in exc.errors()[:5]:
         where = ".".join(str(x) for x in err["loc"]) or "command"
-        parts.append(f"{where}: {err['msg']}")
+        parts.append(f"{shorten(where)}: {shorten(err['msg'])}")
     return "; ".join(parts)
 
 

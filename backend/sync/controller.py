@@ -3,12 +3,14 @@ and the QA view of uploads that were refused or resolved as conflicts."""
 
 from __future__ import annotations
 
-from typing import Any
+import logging
+from typing import Annotated, Any
 
 import anyio
 import jwt
 from litestar import Controller, Request, Response, get, post
-from litestar.params import FromPath, FromQuery, JSONBody
+from litestar.exceptions import SerializationException
+from litestar.params import FromPath, JSONBody, QueryParameter
 from litestar.response import Stream
 from pydantic import BaseModel, Field
 from sqlmodel import select
@@ -20,11 +22,13 @@ from backend.errors import InvalidInput, NotFound
 from backend.sync.apply import TemporaryFailure, UploadApplier
 from backend.sync.policy import buckets_of
 from shared_models.enums import Role
-from sync.protocol import CrudEntry, ProtocolError, encode_line, parse_stream_request
+from sync.protocol import CrudEntry, ProtocolError, Verdict, encode_line, parse_stream_request, read_batch
 from sync.server.compact import compact
 from sync.server.store import create_write_checkpoint
 from sync.server.stream import StreamOptions, SyncStream
 from sync.server.tables import RejectedOp
+
+log = logging.getLogger("lotline.sync")
 
 
 class UploadRequest(BaseModel):
@@ -60,7 +64,7 @@ class SyncController(Controller):
         try:
             body = await request.json() if (await request.body()) else None
             requested, client_id = parse_stream_request(body)
-        except (ProtocolError, ValueError) as exc:
+        except (ProtocolError, ValueError, SerializationException) as exc:
             raise InvalidInput(f"Sync request: {exc}") from exc
         state = request.app.state
         engine = state.engine
@@ -83,7 +87,7 @@ class SyncController(Controller):
 
     @get("/write-checkpoint2.json")
     async def write_checkpoint(self, request: Request[Principal, Any, Any], principal: Caller,
-                               client_id: FromQuery[str] = "") -> dict[str, Any]:
+                               client_id: Annotated[str, QueryParameter(max_length=64)] = "") -> dict[str, Any]:
         engine = request.app.state.engine
 
         def make() -> int:
@@ -97,16 +101,20 @@ class SyncController(Controller):
     async def upload(self, data: JSONBody[UploadRequest], request: Request[Principal, Any, Any],
                      principal: Caller, settings: Config) -> Response[dict[str, Any]]:
         try:
-            batch = [CrudEntry.from_wire(raw, i) for i, raw in enumerate(data.batch)]
+            read = read_batch(data.batch)  # a malformed entry with a readable op_id is refused on its own
         except ProtocolError as exc:
             raise InvalidInput(f"Upload batch: {exc}") from exc
+        batch = [e for e in read if isinstance(e, CrudEntry)]
+        for refused in (v for v in read if isinstance(v, Verdict)):
+            log.warning("upload from %s: op %s refused: %s", data.client_id, refused.op_id, refused.reason)
         applier = UploadApplier(request.app.state.engine, principal, data.client_id,
                                 chunk_ops=settings.upload_chunk_ops)
         try:
-            verdicts = await anyio.to_thread.run_sync(applier.apply, batch)
+            applied = iter(await anyio.to_thread.run_sync(applier.apply, batch))
         except TemporaryFailure as exc:
             return Response({"code": "temporarily_unavailable", "detail": f"Try again shortly: {exc}"},
                             status_code=503, headers={"Retry-After": "2"})
+        verdicts = [e if isinstance(e, Verdict) else next(applied) for e in read]
         return Response({"verdicts": [v.to_wire() for v in verdicts]}, status_code=200)
 
     @get("/api/auth/token", tags=["auth"])
@@ -117,7 +125,7 @@ class SyncController(Controller):
         return {"token": request.app.state.tokens.issue(principal), "endpoint": endpoint}
 
     @get("/api/sync/issues", guards=[allow(Role.QA_MANAGER)], sync_to_thread=True)
-    def issues(self, db: Db, resolution: FromQuery[str] = "open") -> list[SyncIssue]:
+    def issues(self, db: Db, resolution: Annotated[str, QueryParameter(max_length=32)] = "open") -> list[SyncIssue]:
         rows = db.exec(select(RejectedOp).where(RejectedOp.resolution == resolution)
                        .order_by(RejectedOp.received_at.desc()).limit(500))  # type: ignore[attr-defined]
         return [SyncIssue(**r.model_dump()) for r in rows]

@@ -31,7 +31,8 @@ SYNCED: dict[type, str] = {
     Event: "event",
 }
 SYNCED_TABLES = sorted(SYNCED.values())
-EXCLUDED_COLUMNS = {"event": {"attributes"}}  # fingerprints and count sheets stay on the server
+# Fingerprints, count sheets and the hash chain (backend.eventlog) stay on the server.
+EXCLUDED_COLUMNS = {"event": {"attributes", "chain_seq", "prev_hash", "hash"}}
 
 
 @functools.lru_cache(maxsize=4096)  # called for every synced row written; the same few names come back

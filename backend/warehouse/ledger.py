@@ -15,6 +15,8 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from backend.auth.principal import Principal
+from backend.errors import uom_qty
+from backend.eventlog import chain
 from backend.hooks import note_event
 from backend.warehouse.errors import EventIdReused, InsufficientStock
 from shared_models.enums import BUSINESS_STEP, EdgeKind, EventType, LineRole
@@ -76,6 +78,7 @@ class Ledger:
                                      attributes=attributes, **fields))
         self.session.add(event)
         note_event(self.session, event.id)
+        chain.note(self.session, event)  # linked into its site's hash chain, lines and all, at commit
         return event
 
     def on_hand(self, unit_id: str, location_id: str) -> float:
@@ -95,7 +98,9 @@ class Ledger:
 
     def line(self, event: Event, unit: Unit, role: LineRole, qty: float, *, from_location: Location | None = None,
              to_location: Location | None = None, book_qty: float | None = None) -> EventLine:
-        """Adds a line and moves stock; raises InsufficientStock before touching anything if short."""
+        """Adds a line and moves stock; raises InsufficientStock before touching anything if short, and
+        QtyBelowPrecision if `qty` rounds to nothing in the unit's unit of measure."""
+        qty = uom_qty(qty, unit.uom)
         if from_location is not None:
             have = self.on_hand(unit.id, from_location.id)
             if have + EPSILON < qty:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 from sqlalchemy import or_
@@ -24,7 +24,8 @@ from sqlmodel import Session, col, select
 
 from backend.auth.principal import Principal
 from backend.db import complete_row, insert_rows, update_rows
-from backend.errors import DomainError, NotFound
+from backend.errors import DomainError, NotFound, uom_qty
+from backend.eventlog.chain import link_rows
 from backend.gates.service import GateService
 from backend.hooks import note_event
 from backend.trace.lookup import visible_units
@@ -38,6 +39,7 @@ from backend.warehouse.errors import (
 )
 from backend.warehouse.ledger import EPSILON, event_values, fingerprint
 from shared_models import commands as cmd
+from shared_models.bounds import add_days
 from shared_models.enums import EventType, LineRole, Tracking, UnitKind, UnitStatus
 from shared_models.gate_checks import GateRuleData, evaluate, guards
 from shared_models.gates import Violation, as_attributes
@@ -56,7 +58,7 @@ def unit_code(item: Item, *, lot_no: str | None = None, serial: str | None = Non
 def expiry_for(item: Item, produced_on: date | None, fallback: date) -> date | None:
     if item.shelf_life_days is None:
         return None
-    return (produced_on or fallback) + timedelta(days=item.shelf_life_days)
+    return add_days(produced_on or fallback, item.shelf_life_days)  # clamped: an expiry never overflows
 
 
 @dataclass
@@ -116,7 +118,10 @@ class _Draft:
 
     def line(self, unit: AnyUnit, role: LineRole, qty: float, *, from_location: Location | None = None,
              to_location: Location | None = None) -> None:
-        """As Ledger.line: raises InsufficientStock if `from_location` holds less than `qty`."""
+        """As Ledger.line: raises InsufficientStock if `from_location` holds less than `qty`, QtyBelowPrecision if
+        `qty` rounds to nothing in the unit's unit of measure."""
+        uom = unit.uom if isinstance(unit, Unit) else self.posting.items_by_id[unit.item_id].uom
+        qty = uom_qty(qty, uom)
         if from_location is not None:
             have = self.on_hand(unit.id, from_location.id)
             if have + EPSILON < qty:
@@ -348,8 +353,10 @@ class Posting:
     def _write(self) -> None:
         drafts, self._written = self._written, []
         insert_rows(self.session, Unit, [row for d in drafts for _unit, row in d.units])
-        insert_rows(self.session, Event, [d.event for d in drafts])
-        insert_rows(self.session, EventLine, [line for d in drafts for line in d.lines])
+        events, lines = [d.event for d in drafts], [line for d in drafts for line in d.lines]
+        link_rows(self.session, events, lines)  # each event's place in its site's hash chain, before it is stored
+        insert_rows(self.session, Event, events)
+        insert_rows(self.session, EventLine, lines)
         touched = {key for d in drafts for key in d.stock}
         site_of = {location.id: location.site_id for location in self.locations.values()}
         rows = [{"id": held.id, "unit_id": key[0], "location_id": key[1], "qty": held.qty, "site_id": site_of[key[1]],

@@ -20,6 +20,7 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
 from backend.errors import InvalidInput
+from shared_models.bounds import INT64_MAX
 from shared_models.enums import EventType, InspectionStage, WarningState
 from shared_models.masterdata import Equipment, Item, Location, Supplier
 from shared_models.quality.tables import Inspection, ProcessReading, QualityWarning, WarningRule
@@ -58,7 +59,7 @@ class PassRateBelow(_Params):
     per: Literal["supplier", "item"] = "supplier"
     window_days: int | None = Field(default=30, ge=1, le=3650)
     last_n: int | None = Field(default=None, ge=1, le=100000)
-    min_inspections: int = Field(default=5, ge=1)
+    min_inspections: int = Field(default=5, ge=1, le=INT64_MAX)
     stage: InspectionStage | None = None
 
     @model_validator(mode="after")
@@ -83,8 +84,8 @@ class FromEvents(_Params):
 
 
 class Clone(FromEvents):
-    max_scans: int = Field(default=5, ge=1)               # more verifications than this in the window
-    regions: int = Field(default=2, ge=2)                 # or this many different regions in the window
+    max_scans: int = Field(default=5, ge=1, le=INT64_MAX)               # more verifications than this in the window
+    regions: int = Field(default=2, ge=2, le=INT64_MAX)                 # or this many different regions in the window
     window_hours: int = Field(default=72, ge=1, le=24 * 365)
 
 

@@ -10,12 +10,14 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from shared_models.bounds import INT64_MAX, Int64
 from shared_models.commands import Code, EventCommand
 from shared_models.enums import InspectionStage
 
 CharacteristicCode = Annotated[str, Field(min_length=1, max_length=64)]
-Answer = bool | int | float | str | None   # numbers may come as text from a form; evaluate() reads both
-FieldValue = bool | int | float | str | None
+Finite = Annotated[float, Field(allow_inf_nan=False)]
+Answer = bool | Int64 | Finite | str | None   # numbers may come as text from a form; evaluate() reads both
+FieldValue = bool | Int64 | Finite | str | None
 
 MAX_SAMPLES = 2000     # ISO 2859-1 Table 2-A's largest sample size (code letter R)
 
@@ -25,7 +27,7 @@ class PhotoRef(BaseModel):
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
     characteristic: CharacteristicCode
-    sample_index: int = Field(ge=0, description="0-based index into `answers`")
+    sample_index: int = Field(ge=0, le=INT64_MAX, description="0-based index into `answers`")
     photo_id: UUID
 
 
@@ -37,7 +39,7 @@ class RecordInspection(EventCommand):
     unit: Code
     plan: Annotated[str, Field(min_length=1, max_length=64)] | None = None
     stage: InspectionStage
-    lot_size: int | None = Field(default=None, ge=1)
+    lot_size: int | None = Field(default=None, ge=1, le=INT64_MAX)
     answers: list[dict[CharacteristicCode, Answer]] = Field(min_length=1, max_length=MAX_SAMPLES)
     photos: list[PhotoRef] = Field(default_factory=list, max_length=4 * MAX_SAMPLES)
 
