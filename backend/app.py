@@ -14,7 +14,8 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.spec import Components, SecurityScheme
 from sqlalchemy.engine import Engine
 
-from backend import hooks
+from backend import audit, hooks
+from backend.audit.controller import AuditController
 from backend.auth.controller import AuthController, jwks
 from backend.auth.keys import KeyRing
 from backend.auth.middleware import BearerAuthMiddleware
@@ -24,10 +25,12 @@ from backend.db import WalCheckpointer, make_engine
 from backend.deps import provide_db, provide_principal, provide_settings
 from backend.errors import DomainError, domain_error_handler, http_error_handler, unexpected_error_handler
 from backend.gates.controller import GateController
+from backend.limits import refuse_deep_json
 from backend.masterdata.controller import MASTERDATA_CONTROLLERS
 from backend.production.controller import ProductionController
 from backend.production.mqtt import subscriber_from_env
 from backend.production.operations_controller import OperationsController
+from backend.pwa import pwa_router
 from backend.quality import QualityController
 from backend.recall.cases_controller import RecallCaseController
 from backend.recall.controller import RecallController
@@ -61,6 +64,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None,
     settings = settings or Settings.from_env()
     RECORDER.install()
     hooks.install()
+    audit.install()
     engine = engine or make_engine(settings.url)
     tokens = TokenIssuer(KeyRing(settings.data_dir / "keys"), audience=settings.token_audience,
                          ttl_s=settings.token_ttl_s)
@@ -70,7 +74,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None,
     return Litestar(
         route_handlers=[health, jwks, AuthController, TraceController, RecallController, EventController,
                         ProductionController, SyncController, *MASTERDATA_CONTROLLERS, RecallCaseController,
-                        GateController, OperationsController, QualityController, VerifyController, WarningController],
+                        GateController, OperationsController, QualityController, VerifyController, WarningController,
+                        AuditController, pwa_router],
         on_startup=[*([checkpointer.start] if checkpointer else []), *([mqtt.start] if mqtt else []),
                     warnings_startup],
         on_shutdown=[warnings_shutdown, *([mqtt.stop] if mqtt else []),
@@ -84,6 +89,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None,
                                      exclude=["^/health$", "^/schema", "^/\\.well-known/", "^/api/auth/login$"])],
         exception_handlers={DomainError: domain_error_handler, HTTPException: http_error_handler,
                             Exception: unexpected_error_handler},
+        before_request=refuse_deep_json,
         openapi_config=OpenAPIConfig(
             title="Lotline", version="0.1.0",
             components=Components(security_schemes={"bearer": SecurityScheme(type="http", scheme="bearer",

@@ -35,7 +35,16 @@ class Settings:
     login_failures_per_ip: int = LOGIN_FAILURES_PER_IP
     login_window_s: int = LOGIN_WINDOW_S
     debug: bool = False
+    app_dir: Path | None = None  # the handheld PWA bundle served at /app/ (`lotline build-app`); default below
     extra: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def app_bundle_dir(self) -> Path:
+        return self.app_dir or self.data_dir / "app"
+
+    @property
+    def tls_dir(self) -> Path:
+        return self.data_dir / "tls"
 
     @property
     def url(self) -> str:
@@ -49,6 +58,8 @@ class Settings:
             "sync_endpoint": os.environ.get("LOTLINE_SYNC_ENDPOINT", ""),
             "debug": os.environ.get("LOTLINE_DEBUG", "") == "1",
         }
+        if os.environ.get("LOTLINE_APP_DIR"):
+            values["app_dir"] = Path(os.environ["LOTLINE_APP_DIR"])
         if os.environ.get("LOTLINE_UPLOAD_CHUNK_OPS"):
             values["upload_chunk_ops"] = int(os.environ["LOTLINE_UPLOAD_CHUNK_OPS"])
         for name in ("login_failures_per_user", "login_failures_per_ip", "login_window_s"):
