@@ -9,6 +9,7 @@ PostgreSQL schema lotline_bench_sync) with the test plant in it.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import contextlib
 import cProfile
 import gc
@@ -25,9 +26,9 @@ import threading
 import time
 import uuid
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 
@@ -175,6 +176,18 @@ def timed(fn: Callable[[], Any]) -> tuple[float, Any]:
     return time.perf_counter() - start, result
 
 
+T = TypeVar("T")
+_LOOP = asyncio.Runner()  # the handhelds' one event loop: what a client holds (httpx's pool) belongs to it
+
+
+def wait(awaitable: Awaitable[T]) -> T:
+    """Runs the sync client's coroutine on the handhelds' loop."""
+    async def awaited() -> T:
+        return await awaitable
+
+    return _LOOP.run(awaited())
+
+
 # -- scenarios ---------------------------------------------------------------------------------------------------------
 
 
@@ -184,21 +197,21 @@ def upload_scenario(db: Database, workdir: Path, events: int, chunk_ops: int | N
     server = Server(url, SCHEMA if db.kind == "postgres" else None, workdir, chunk_ops=chunk_ops)
     try:
         client = handheld(workdir, server, "offline", batch_size=1000)
-        client.sync_once()
+        wait(client.sync_once())
         record_s, _ = timed(lambda: client.store.record_many(
             [("event_command", *receive(n, "U"), "PUT") for n in range(events)]))
         batches: list[float] = []
         post_json = client.transport.post_json
 
-        def timed_post(url: str, body: dict[str, Any], token: str | None = None) -> Any:
+        async def timed_post(url: str, body: dict[str, Any], token: str | None = None) -> Any:
             start = time.perf_counter()
-            answer = post_json(url, body, token)
+            answer = await post_json(url, body, token)
             batches.append(time.perf_counter() - start)
             return answer
 
         client.transport.post_json = timed_post  # type: ignore[method-assign]
         cpu_before = server.cpu_s()
-        ack_s, report = timed(client.upload)
+        ack_s, report = timed(lambda: wait(client.upload()))
         server_cpu_s = server.cpu_s() - cpu_before
         assert report.applied == events, report
         server_errors = server.errors()
@@ -229,24 +242,16 @@ def fleet_upload(db: Database, workdir: Path, handhelds: int, events_each: int) 
     try:
         fleet = [handheld(workdir, server, f"f{i}", batch_size=1000) for i in range(handhelds)]
         for i, client in enumerate(fleet):
-            client.sync_once()
+            wait(client.sync_once())
             client.store.record_many([("event_command", *receive(n, f"F{i:02d}-"), "PUT")
                                       for n in range(events_each)])
-        barrier = threading.Barrier(handhelds + 1)
-        reports: list[Any] = []
 
-        def flush(client: SyncClient) -> None:
-            barrier.wait()
-            reports.append(client.upload())
+        async def flush_all() -> list[Any]:  # every handheld's upload at once, on the one loop
+            return list(await asyncio.gather(*(c.upload() for c in fleet)))
 
-        threads = [threading.Thread(target=flush, args=(c,)) for c in fleet]
-        for t in threads:
-            t.start()
         cpu_before = server.cpu_s()
-        barrier.wait()
         start = time.perf_counter()
-        for t in threads:
-            t.join()
+        reports = wait(flush_all())
         total_s = time.perf_counter() - start
         server_cpu_s = server.cpu_s() - cpu_before
         applied = sum(r.applied for r in reports)
@@ -287,7 +292,7 @@ def baselines(db: Database, workdir: Path, events: int) -> dict[str, Any]:
     try:
         one_by_one = handheld(workdir, server, "batch-of-1", batch_size=1)
         one_by_one.store.record_many([("event_command", *receive(n, "O"), "PUT") for n in range(events)])
-        one_s, _ = timed(one_by_one.upload)
+        one_s, _ = timed(lambda: wait(one_by_one.upload()))
         rest_s = rest_baseline(server, events)
     finally:
         server.stop()
@@ -366,7 +371,7 @@ def download_scenario(db: Database, workdir: Path, rows: int) -> dict[str, Any]:
     server = Server(url, SCHEMA if db.kind == "postgres" else None, workdir)
     try:
         client = handheld(workdir, server, "fresh")
-        client.connector.fetch_credentials()  # the login is not the download
+        wait(client.connector.fetch_credentials())  # the login is not the download
         applying = [0.0]
         feed = client.downloader.feed
 
@@ -379,7 +384,7 @@ def download_scenario(db: Database, workdir: Path, rows: int) -> dict[str, Any]:
 
         client.downloader.feed = timed_feed  # type: ignore[method-assign]
         cpu_before = server.cpu_s()
-        total_s, report = timed(client.sync_once)
+        total_s, report = timed(lambda: wait(client.sync_once()))
         server_cpu_s = server.cpu_s() - cpu_before
         assert report.applied and client.status().resyncs == 0
         stored = client.store.db.execute("SELECT count(*) FROM rows").fetchone()[0]
@@ -412,28 +417,28 @@ def clients_scenario(db: Database, workdir: Path, clients: int, events_each: int
         made = [handheld(workdir, server, f"c{i}", backoff=Backoff(base_s=0.2, max_s=5.0, max_attempts=4))
                 for i in range(clients)]
         for i, client in enumerate(made):
-            client.connector.fetch_credentials()
+            wait(client.connector.fetch_credentials())
             client.store.record_many([("event_command", *receive(n, f"C{i:02d}-"), "PUT") for n in range(events_each)])
-        barrier = threading.Barrier(clients)
         times: list[float] = []
         failures: list[str] = []
 
         deadline = time.monotonic() + deadline_s
 
-        def run(client: SyncClient) -> None:
-            barrier.wait()
+        async def run(client: SyncClient) -> None:
             start = time.perf_counter()
             while time.monotonic() < deadline:  # until a pass goes through; each failure is counted and shown
                 try:
-                    client.sync_once()
+                    await client.sync_once()
                     break
                 except SyncError as exc:
                     failures.append(f"{type(exc).__name__}: {str(exc)[:80]}")
             times.append(time.perf_counter() - start)
 
-        threads = [threading.Thread(target=run, args=(c,)) for c in made]
+        async def run_all() -> None:  # every client at once, on the handhelds' one loop
+            await asyncio.gather(*(run(c) for c in made))
+
         cpu_before = server.cpu_s()
-        total_s, _ = timed(lambda: [t.start() for t in threads] and [t.join() for t in threads])
+        total_s, _ = timed(lambda: wait(run_all()))
         server_cpu_s = server.cpu_s() - cpu_before
         unsynced = sum(c.store.pending_count() > 0 for c in made)
         server_errors = server.errors()

@@ -1,5 +1,9 @@
 """The handheld app (Flet, web mode): `main(page)` for one session, `web_app()` as an ASGI app, `run_web()` to serve.
 
+Every handler is async on the page's event loop and the sync client runs as a task beside them (`page.run_task`):
+no threads, so the same code runs in Flet's server mode and in the browser under Pyodide (`mobile.platform` picks
+the adapters at start-up).
+
 The page is one stable column — header with the sync badge, the current screen, the camera preview, the scan bar —
 and only the screen's body is rebuilt from its view-model after each action, so the camera and badge keep their
 state. Flet 1.0.5 web mode needs `no_cdn=True` here: without it CanvasKit comes from a CDN and offline the page
@@ -13,7 +17,7 @@ import inspect
 import logging
 import os
 import shutil
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +25,7 @@ import flet as ft
 
 from mobile.camera import CameraScanner
 from mobile.i18n import LOCALES, Msg, Translator, normalise_locale
+from mobile.platform import Platform, start_platform
 from mobile.scanner import ScanResult
 from mobile.viewmodels.api import BackendApi
 from mobile.viewmodels.context import Handheld
@@ -79,19 +84,21 @@ def default_data_dir() -> Path:
 class HandheldApp:
     """One browser session of the handheld."""
 
-    def __init__(self, page: ft.Page, data_dir: str | Path, backend_url: str, locale: str | None = None,
+    def __init__(self, page: ft.Page, platform: Platform, backend_url: str, locale: str | None = None,
                  api_factory: Callable[[str], BackendApi] | None = None) -> None:
         self.page = page
-        self.data_dir = Path(data_dir)
+        self.platform = platform
+        self.data_dir = platform.data_dir
         self.t = Translator(normalise_locale(locale or os.environ.get("LOTLINE_LOCALE")))
         self.kit = Kit(self.t, self)
-        self.login_vm = LoginViewModel(self.data_dir, backend_url, api_factory)
+        api_factory = api_factory or (lambda url: BackendApi(url, http=platform.http(timeout_s=8.0)))
+        self.login_vm = LoginViewModel(self.data_dir, backend_url, api_factory, storage=platform.storage)
         self.hh: Handheld | None = None
         self.screen = "login"
         self.vm: Any = None
         self.home_vm: HomeViewModel | None = None
         self.badge_vm: SyncBadgeViewModel | None = None
-        self.scan_input = ScanInput()
+        self.scan_input = ScanInput(decoder=platform.decoder)
         self.camera = CameraScanner(self.scan_input)
         self.focused = False
         self.manual_text = ""
@@ -132,15 +139,14 @@ class HandheldApp:
 
     # -- Actions (mobile.views.common.Actions) ---------------------------------------------------------------------
     def act(self, fn: Callable[..., Any], *args: Any, render: bool = True) -> Callable[[Any], Any]:
-        """An event handler: blocking view-model calls run in a worker thread, async ones on the loop; then the
-        screen is rebuilt. An unexpected error is shown, not swallowed."""
+        """An event handler on the page's event loop (no threads: the browser has none): a view-model call, awaited
+        when it does I/O; then the screen is rebuilt. An unexpected error is shown, not swallowed."""
 
         async def handler(_: Any = None) -> None:
             try:
-                if inspect.iscoroutinefunction(fn):
-                    await fn(*args)
-                else:
-                    await asyncio.to_thread(fn, *args)
+                done = fn(*args)
+                if inspect.isawaitable(done):
+                    await done
             except Exception as exc:
                 log.exception("handler %s failed", getattr(fn, "__name__", fn))
                 self.flash(Msg.of("app.error", detail=f"{type(exc).__name__}: {exc}"[:200]))
@@ -150,7 +156,7 @@ class HandheldApp:
         return handler
 
     def change(self, fn: Callable[[str], Any]) -> Callable[[Any], Any]:
-        def handler(e: Any) -> None:
+        async def handler(e: Any) -> None:  # async: on the loop, like every call that reads the replica
             fn(e.control.value or "")
 
         return handler
@@ -218,21 +224,21 @@ class HandheldApp:
     # -- log-in and out --------------------------------------------------------------------------------------------
     async def login(self) -> None:
         password = self.login_vm.state.password
-        hh = await asyncio.to_thread(self.login_vm.submit)
+        hh = await self.login_vm.submit()
         if hh is None:
             self.render()
             return
         self.hh = hh
         self.home_vm = HomeViewModel(hh.user)
         self.badge_vm = SyncBadgeViewModel(hh)
-        await asyncio.to_thread(hh.start_sync, password)
+        hh.start_sync(password, run_task=self.page.run_task)
         self._start_ticker()
         self.go("home")
         self.render()
 
-    def logout(self) -> None:
+    async def logout(self) -> None:
         if self.hh is not None:
-            self.hh.close()
+            await self.hh.aclose()
         self.hh = self.home_vm = self.badge_vm = None
         self.go("login")
 
@@ -259,7 +265,7 @@ class HandheldApp:
             while not self.closed and self.badge_vm is not None and self.hh is not None:
                 try:
                     if self.hh.login_required:  # the server ended this log-in: the queue stays for the next one
-                        await asyncio.to_thread(self.logout)
+                        await self.logout()
                         self.login_vm.state.error = Msg.of("login.ended")
                         self.render()
                         return
@@ -269,7 +275,7 @@ class HandheldApp:
                     if n % 15 == 0 and self.badge_vm.badge.online:  # inspections waiting for their photos
                         outbox = outbox_for(self.hh)
                         if outbox.list("pending"):
-                            await asyncio.to_thread(outbox.send, self.hh)
+                            await outbox.send(self.hh)
                 except Exception:  # the page went away between two ticks, or the backend did
                     log.debug("badge tick skipped", exc_info=True)
                 await asyncio.sleep(1.0)
@@ -284,9 +290,9 @@ class HandheldApp:
     async def deliver(self, result: ScanResult) -> None:
         vm = self.vm
         if self.screen == "scan":
-            await asyncio.to_thread(vm.show, result)
+            await vm.show(result)
         elif hasattr(vm, "on_scan"):
-            await asyncio.to_thread(vm.on_scan, result)
+            await vm.on_scan(result)
         self.render()
 
     async def refused(self, msg: Msg) -> None:
@@ -349,44 +355,50 @@ class HandheldApp:
             self.vm.clear()
             self.vm.fail(self.camera.problem or Msg.of("camera.none"))
             return
-        await asyncio.to_thread(self.vm.add_photo, characteristic, data)
+        await self.vm.add_photo(characteristic, data)
 
-    def send_inspections(self) -> None:
+    async def send_inspections(self) -> None:
         assert self.hh is not None and isinstance(self.vm, InboxViewModel)
-        sent, notes = outbox_for(self.hh).send(self.hh)
+        sent, notes = await outbox_for(self.hh).send(self.hh)
         self.vm.done = Msg.of("inbox.inspections_sent", count=sent) if sent or not notes \
             else Msg.of("inspect.not_accepted", detail="; ".join(notes))
 
-    def close(self) -> None:
+    async def on_close(self, _: Any = None) -> None:
+        await self.close()
+
+    async def close(self) -> None:
         self.closed = True
         self.camera.stop()
         if self.hh is not None:
-            self.hh.close()
+            hh, self.hh = self.hh, None
+            await hh.aclose()
 
 
 def make_main(data_dir: str | Path | None = None, backend_url: str | None = None, locale: str | None = None,
-              api_factory: Callable[[str], BackendApi] | None = None) -> Callable[[ft.Page], None]:
-    """The Flet entry point for one configuration; `api_factory` lets tests stand in for the backend's REST API."""
-    data = Path(data_dir) if data_dir else default_data_dir()
+              api_factory: Callable[[str], BackendApi] | None = None,
+              platform: Platform | None = None) -> Callable[[ft.Page], Awaitable[None]]:
+    """The Flet entry point for one configuration; `api_factory` lets tests stand in for the backend's REST API.
+    The platform (server mode, or the browser's inside Pyodide) is chosen when the session starts."""
     url = backend_url or os.environ.get("LOTLINE_BACKEND_URL", DEFAULT_BACKEND_URL)
 
-    def session_main(page: ft.Page) -> None:
+    async def session_main(page: ft.Page) -> None:
         page.title = "Lotline"
         page.padding = 12
         page.fonts = {"LotlineCJK": "/fonts/cjk.ttf"}
         page.theme = ft.Theme(font_family="LotlineCJK", color_scheme_seed=ft.Colors.BLUE)
         page.theme_mode = ft.ThemeMode.LIGHT
-        app = HandheldApp(page, data, url, locale, api_factory)
+        app = HandheldApp(page, platform or await start_platform(data_dir or default_data_dir()), url, locale,
+                          api_factory)
         page.on_keyboard_event = app.on_key
-        page.on_close = lambda _: app.close()
+        page.on_close = app.on_close
         app.render()
 
     return session_main
 
 
-def main(page: ft.Page) -> None:
+async def main(page: ft.Page) -> None:
     """Flet entry point, configured by LOTLINE_HANDHELD_DIR, LOTLINE_BACKEND_URL and LOTLINE_LOCALE."""
-    make_main()(page)
+    await make_main()(page)
 
 
 def prepare_assets(data_dir: str | Path) -> Path:

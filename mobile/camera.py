@@ -87,7 +87,7 @@ class CameraScanner:
         data = await self.picture()
         if data is None:
             raise ScanRefused(self.problem or Msg.of("camera.none"))
-        return await asyncio.to_thread(self.scan_input.from_frame, data)
+        return await self.scan_input.from_frame(data)  # the platform's decoder (ScanInput.decoder)
 
     def start(self, deliver: Callable[[ScanResult], Awaitable[None]],
               refused: Callable[[Msg], Awaitable[None]]) -> None:
@@ -109,7 +109,7 @@ class CameraScanner:
                 await refused(self.problem or Msg.of("camera.none"))
                 return
             try:
-                result = await asyncio.to_thread(self.scan_input.from_frame, data, continuous=True)
+                result = await self.scan_input.from_frame(data, continuous=True)
             except ScanRefused as exc:
                 await refused(exc.msg)
                 result = None

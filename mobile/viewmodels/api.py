@@ -1,13 +1,14 @@
-"""The backend as the handheld sees it when online: log-in, trace, resolve, verify, quality. One place maps httpx
-errors to ours, so view-models only know `Offline` (try later, keep the work) and `Refused` (the server said no)."""
+"""The backend as the handheld sees it when online: log-in, trace, resolve, verify, quality. The platform's HTTP
+adapter (httpx in server mode, fetch in the browser) maps network errors to SyncUnavailable; here that and the
+status codes become what view-models know: `Offline` (try later, keep the work) and `Refused` (the server said no)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
-import httpx
-
-from sync.client.transport import LOGIN_ENDED
+from sync.client.adapters import Http, HttpAnswer, default_http
+from sync.client.errors import LOGIN_ENDED, SyncUnavailable
 
 
 class ApiError(Exception):
@@ -29,54 +30,57 @@ class Refused(ApiError):
 
 
 class BackendApi:
-    """Blocking calls with a bearer token from `login`. `transport` lets tests stand in for the server."""
+    """Calls with a bearer token from `login`, awaited on the app's event loop. `http` lets tests stand in for the
+    server (an HttpxHttp over httpx.MockTransport); by default the platform's own."""
 
-    def __init__(self, base_url: str, *, transport: httpx.BaseTransport | None = None,
-                 timeout_s: float = 8.0) -> None:
+    def __init__(self, base_url: str, *, http: Http | None = None, timeout_s: float = 8.0) -> None:
         self.base_url = base_url.rstrip("/")
-        self.http = httpx.Client(base_url=self.base_url, transport=transport, timeout=timeout_s)
+        self.http = http or default_http(timeout_s=timeout_s)
         self.token: str | None = None
         self._credentials: tuple[str, str] | None = None
 
-    def close(self) -> None:
-        self.http.close()
+    async def aclose(self) -> None:
+        await self.http.aclose()
 
     # -- auth ------------------------------------------------------------------------------------------------
-    def login(self, username: str, password: str) -> dict[str, Any]:
+    async def login(self, username: str, password: str) -> dict[str, Any]:
         """{access_token, user: {...}}. Raises Refused (401: wrong name or password) or Offline."""
-        answer = self._send("POST", "/api/auth/login", json={"username": username, "password": password},
-                            auth=False)
+        answer = await self._send("POST", "/api/auth/login", json={"username": username, "password": password},
+                                  auth=False)
         self.token = answer["access_token"]
         self._credentials = (username, password)
         return answer
 
     # -- calls -----------------------------------------------------------------------------------------------
-    def get(self, path: str, params: dict[str, Any] | None = None) -> Any:
-        return self._send("GET", path, params=params)
+    async def get(self, path: str, params: dict[str, Any] | None = None) -> Any:
+        return await self._send("GET", path, params={k: str(v) for k, v in (params or {}).items()} or None)
 
-    def post(self, path: str, body: dict[str, Any]) -> Any:
-        return self._send("POST", path, json=body)
+    async def post(self, path: str, body: dict[str, Any]) -> Any:
+        return await self._send("POST", path, json=body)
 
-    def post_file(self, path: str, name: str, content: bytes, content_type: str = "image/jpeg",
-                  fields: dict[str, str] | None = None) -> Any:
-        return self._send("POST", path, files={"file": (name, content, content_type)}, data=fields or {})
+    async def post_file(self, path: str, name: str, content: bytes, content_type: str = "image/jpeg",
+                        fields: dict[str, str] | None = None) -> Any:
+        return await self._send("POST", path, files={"file": (name, content, content_type)}, data=fields or {})
 
-    def _send(self, method: str, path: str, *, auth: bool = True, **kwargs: Any) -> Any:
+    async def _send(self, method: str, path: str, *, auth: bool = True, json: Any = None,
+                    params: Mapping[str, str] | None = None, files: Any = None,
+                    data: Mapping[str, str] | None = None) -> Any:
         for attempt in (1, 2):
             headers = {"Authorization": f"Bearer {self.token}"} if auth and self.token else {}
             try:
-                response = self.http.request(method, path, headers=headers, **kwargs)
-            except httpx.TransportError as exc:  # refused, reset, timed out: the same to a worker
-                raise Offline(f"{type(exc).__name__}: {exc}") from exc
+                response = await self.http.request(method, self.base_url + path, json=json, params=params,
+                                                   headers=headers, files=files, data=data)
+            except SyncUnavailable as exc:  # refused, reset, timed out: the same to a worker
+                raise Offline(str(exc)) from exc
             if response.status_code == 401 and auth and self._credentials and attempt == 1 \
                     and _body_code(response) not in LOGIN_ENDED:
-                self.login(*self._credentials)  # the token expired: log in again once (not when the log-in was ended)
+                await self.login(*self._credentials)  # the token expired: log in again once (not when ended)
                 continue
             return _answer(response)
         raise AssertionError("unreachable")
 
 
-def _body_code(response: httpx.Response) -> str:
+def _body_code(response: HttpAnswer) -> str:
     try:
         body = response.json() if response.content else None
     except ValueError:
@@ -84,7 +88,7 @@ def _body_code(response: httpx.Response) -> str:
     return str(body.get("code") or "") if isinstance(body, dict) else ""
 
 
-def _answer(response: httpx.Response) -> Any:
+def _answer(response: HttpAnswer) -> Any:
     status = response.status_code
     try:
         body = response.json() if response.content else None

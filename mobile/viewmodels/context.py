@@ -7,13 +7,14 @@ transaction, so it goes up whether or not the backend is reachable right now.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import hashlib
 import json
 import os
 import re
-import threading
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -28,6 +29,10 @@ from mobile.viewmodels.replica import Replica
 from shared_models.commands import EventCommand
 from shared_models.enums import Role
 from sync.client import Backoff, HttpConnector, LocalStore, SyncClient, SyncStatus
+from sync.client.adapters import DiskStorage, Storage
+
+# Starts a coroutine function as a task on the app's event loop (Flet: `page.run_task`); by default asyncio's.
+RunTask = Callable[[Callable[[], Awaitable[None]]], Any]
 
 _SAFE_NAME = re.compile(r"[^A-Za-z0-9_.-]")
 
@@ -79,25 +84,36 @@ def build(schema: type[BaseModel], **fields: Any) -> Any:
         raise CommandInvalid(invalid(exc)) from exc
 
 
+def _create_task(start: Callable[[], Awaitable[None]]) -> asyncio.Task[None]:
+    async def body() -> None:
+        await start()
+
+    return asyncio.ensure_future(body())
+
+
 class Handheld:
     """`clock` gives aware datetimes (tests pin it); `api` is the online backend; the sync client runs only after
-    `start_sync`. A store file per user keeps one worker's replica and queue apart from another's."""
+    `start_sync`, as a task on the app's event loop. A store file per user keeps one worker's replica and queue
+    apart from another's; `storage` says where files live (a disk, or the browser's IndexedDB-backed FS)."""
 
     def __init__(self, data_dir: str | Path, user: UserSession, api: BackendApi, *,
                  clock: Callable[[], datetime] | None = None, device_id: str | None = None,
-                 gates: Gates | None = None) -> None:
+                 gates: Gates | None = None, storage: Storage | None = None) -> None:
         self.data_dir = Path(data_dir)
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.user = user
         self.api = api
         self.clock = clock or (lambda: datetime.now(UTC))
-        self.store = LocalStore(self.data_dir / f"replica-{_SAFE_NAME.sub('_', user.username)}.db")
+        self.storage = storage or DiskStorage()
+        self.store = LocalStore(self.data_dir / f"replica-{_SAFE_NAME.sub('_', user.username)}.db",
+                                storage=self.storage)
         self.replica = Replica(self.store)
         self.gates = gates or Gates(self.replica)
         self.device_id = device_id or f"handheld-{self.store.client_id[:8]}"
         self.client: SyncClient | None = None
-        self._stop: threading.Event | None = None
-        self._thread: threading.Thread | None = None
+        self._stop: asyncio.Event | None = None
+        self._running: Any = None  # what run_task returned (a Task, or Flet's Future)
+        self._ended: asyncio.Event | None = None
 
     # -- time and ids ------------------------------------------------------------------------------------------
     def now(self) -> datetime:
@@ -131,22 +147,29 @@ class Handheld:
         return self.store.record_many(writes)
 
     # -- sync ----------------------------------------------------------------------------------------------------
-    def start_sync(self, password: str, *, backoff: Backoff | None = None) -> SyncClient:
-        """Follows the stream and uploads in a background thread until `stop_sync`."""
+    def start_sync(self, password: str, *, backoff: Backoff | None = None,
+                   run_task: RunTask | None = None) -> SyncClient:
+        """Follows the stream and uploads, as a task on the running event loop (`run_task`: Flet's
+        page.run_task), until `stop_sync`."""
         if self.client is not None:
             return self.client
         connector = HttpConnector(self.api.base_url, self.user.username, password)
-        self.client = SyncClient(self.store, connector, backoff=backoff or Backoff(base_s=0.25, max_s=3.0))
-        self._stop = threading.Event()
-        client, stop = self.client, self._stop
-        self._thread = threading.Thread(target=lambda: client.run(stop, upload_poll_s=1.0, reconnect_s=0.5),
-                                        daemon=True, name=f"sync-{self.user.username}")
-        self._thread.start()
-        return self.client
+        client = SyncClient(self.store, connector, backoff=backoff or Backoff(base_s=0.25, max_s=3.0))
+        stop, ended = asyncio.Event(), asyncio.Event()
+
+        async def follow() -> None:
+            try:
+                await client.run(stop, upload_poll_s=1.0, reconnect_s=0.5)
+            finally:
+                ended.set()
+
+        self.client, self._stop, self._ended = client, stop, ended
+        self._running = (run_task or _create_task)(follow)
+        return client
 
     def sync_now(self) -> None:
         """Wakes the upload loop (it also wakes on every local write)."""
-        self.store.changed.set()
+        self.store.notify_changed()
 
     def sync_status(self) -> SyncStatus:
         if self.client is not None:
@@ -161,17 +184,24 @@ class Handheld:
         again; the queue stays in this user's store file and drains once the new log-in starts sync."""
         return self.client is not None and self.client.status().login_required
 
-    def stop_sync(self) -> None:
-        if self._stop is not None:
-            self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-        if self.client is not None:
-            self.client.close()
-        self.client = self._stop = self._thread = None
+    async def stop_sync(self) -> None:
+        """Stops the sync task (an upload on its way is dropped: its writes stay queued) and closes its HTTP."""
+        client, stop, ended = self.client, self._stop, self._ended
+        self.client = self._stop = self._ended = self._running = None
+        if stop is not None:
+            stop.set()
+        if ended is not None:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(ended.wait(), 5)
+        if client is not None:
+            await client.aclose()
+            connector = client.connector
+            if isinstance(connector, HttpConnector):
+                await connector.transport.aclose()
 
-    def close(self) -> None:
-        self.stop_sync()
+    async def aclose(self) -> None:
+        await self.stop_sync()
+        await self.api.aclose()
         self.store.close()
 
 
@@ -183,8 +213,9 @@ def _hash(password: str, salt: bytes) -> str:
 class LoginCache:
     """One small JSON file per data dir: username → salted PBKDF2 hash and the user's profile."""
 
-    def __init__(self, data_dir: str | Path) -> None:
+    def __init__(self, data_dir: str | Path, storage: Storage | None = None) -> None:
         self.path = Path(data_dir) / "logins.json"
+        self.storage = storage or DiskStorage()
 
     def _load(self) -> dict[str, Any]:
         return json.loads(self.path.read_text(encoding="utf-8")) if self.path.exists() else {}
@@ -197,6 +228,7 @@ class LoginCache:
         tmp = self.path.with_suffix(".tmp")
         tmp.write_text(json.dumps(data), encoding="utf-8")
         tmp.replace(self.path)
+        self.storage.flush()
 
     def check(self, username: str, password: str) -> UserSession | None:
         entry = self._load().get(username)

@@ -27,17 +27,17 @@ class Flow:
         self.state = FlowState()
 
     # -- scans -------------------------------------------------------------------------------------------------
-    def on_scan(self, result: ScanResult) -> None:
+    async def on_scan(self, result: ScanResult) -> None:
         self.clear()
         try:
-            found = self.resolve(result)
+            found = await self.resolve(result)
         except ScanRefused as exc:
             self.fail(exc.msg)
             return
         self.take(found)
 
-    def resolve(self, result: ScanResult) -> Resolved:
-        return lookup(self.hh.replica, self.hh.api, result)
+    async def resolve(self, result: ScanResult) -> Resolved:
+        return await lookup(self.hh.replica, self.hh.api, result)
 
     def take(self, found: Resolved) -> None:
         raise NotImplementedError

@@ -22,13 +22,15 @@ from typing import Any
 import yaml
 
 from mobile.i18n import Msg
+from mobile.scanner.result import ScanResult
 from mobile.viewmodels.api import BackendApi, Offline, Refused
 from mobile.viewmodels.context import CommandInvalid, Handheld, build
 from mobile.viewmodels.flow import Flow
-from mobile.viewmodels.photos import PhotoRefused, clean_photo
-from mobile.viewmodels.replica import Resolved
+from mobile.viewmodels.photos import PhotoCleaner, PhotoRefused, PillowPhotos
+from mobile.viewmodels.replica import ScanRefused
 from shared_models.quality import Characteristic, CharacteristicDefinitionError, InspectionInputError, evaluate
 from shared_models.quality.commands import RecordInspection
+from sync.client.adapters import DiskStorage, Storage
 
 BUNDLED_PLANS = Path(__file__).resolve().parents[2] / "assets" / "quality" / "plans.yaml"
 SYNC_CARRIES_INSPECTIONS = True  # backend/sync/apply.py COMMANDS has "inspect"; False: POST each one instead
@@ -41,10 +43,10 @@ class PlanSource:
         self.cache = cache_dir / "plans.json"
         self.origin = "bundled"
 
-    def plans(self) -> list[dict[str, Any]]:
+    async def plans(self) -> list[dict[str, Any]]:
         if self.api is not None:
             try:
-                found = self.api.get("/api/quality/plans")
+                found = await self.api.get("/api/quality/plans")
                 if isinstance(found, list) and found:  # an empty list: this backend has no plans loaded
                     self.cache.write_text(json.dumps(found, default=str), encoding="utf-8")
                     self.origin = "server"
@@ -57,8 +59,8 @@ class PlanSource:
         self.origin = "bundled"
         return list(yaml.safe_load(BUNDLED_PLANS.read_text(encoding="utf-8"))["plans"])
 
-    def for_item(self, part_no: str) -> list[dict[str, Any]]:
-        found = [p for p in self.plans() if p.get("active", True) and p.get("item") in (part_no, None)]
+    async def for_item(self, part_no: str) -> list[dict[str, Any]]:
+        found = [p for p in await self.plans() if p.get("active", True) and p.get("item") in (part_no, None)]
         return sorted(found, key=lambda p: (p.get("item") is None, p.get("stage", ""), p["code"]))
 
 
@@ -81,10 +83,12 @@ class StoredInspection:
 
 
 class InspectionOutbox:
-    """SQLite beside the replica: an inspection and its photos are written in one transaction."""
+    """SQLite beside the replica: an inspection and its photos are written in one transaction, handed to
+    `storage.flush()` once committed."""
 
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, storage: Storage | None = None) -> None:
         self.path = str(path)
+        self.storage = storage or DiskStorage()
         with self._db() as db:
             for statement in _SCHEMA:
                 db.execute(statement)
@@ -99,6 +103,7 @@ class InspectionOutbox:
                 yield db
         finally:
             db.close()
+        self.storage.flush()
 
     def keep(self, data: dict[str, Any], photos: list[tuple[str, str, int, bytes]]) -> None:
         with self._db() as db:  # commits both or neither
@@ -127,7 +132,7 @@ class InspectionOutbox:
         with self._db() as db:
             db.execute("UPDATE inspection SET state = ?, note = ? WHERE id = ?", (state, note, inspection_id))
 
-    def send(self, hh: Handheld) -> tuple[int, list[str]]:
+    async def send(self, hh: Handheld) -> tuple[int, list[str]]:
         """Uploads the photos of waiting inspections, then hands each whole inspection on: into the sync queue
         (state "queued"), or POSTed where the sync does not carry inspections (state "sent"). Returns (handed on,
         notes); stops at the first Offline, leaving the rest waiting with their photos."""
@@ -137,7 +142,7 @@ class InspectionOutbox:
                 refs = []
                 for pid, characteristic, index, jpeg, server_id in self.photos(stored.id):
                     if server_id is None:
-                        answer = hh.api.post_file("/api/quality/photos", f"{pid}.jpg", jpeg,
+                        answer = await hh.api.post_file("/api/quality/photos", f"{pid}.jpg", jpeg,
                                                   fields={"characteristic": characteristic, "photo_id": pid})
                         server_id = str(answer["id"])
                         self.photo_sent(pid, server_id)
@@ -147,7 +152,7 @@ class InspectionOutbox:
                     hh.record("inspect", command)
                     self.settle(stored.id, "queued")
                 else:
-                    hh.api.post("/api/quality/inspections", command.model_dump(mode="json"))
+                    await hh.api.post("/api/quality/inspections", command.model_dump(mode="json"))
                     self.settle(stored.id, "sent")
             except Offline:
                 break
@@ -164,7 +169,7 @@ class InspectionOutbox:
 
 def outbox_for(hh: Handheld) -> InspectionOutbox:
     """The inspections kept on this handheld for its user (a file beside the user's replica)."""
-    return InspectionOutbox(hh.store.path.replace("replica-", "inspections-"))
+    return InspectionOutbox(hh.store.path.replace("replica-", "inspections-"), hh.storage)
 
 
 # -- the form ---------------------------------------------------------------------------------------------------
@@ -210,8 +215,11 @@ def _answer(c: Characteristic, text: str) -> Any:
 
 
 class InspectionViewModel(Flow):
-    def __init__(self, hh: Handheld) -> None:
+    """`photos` cleans a camera picture into the JPEG that is kept (Pillow in server mode; the browser's own)."""
+
+    def __init__(self, hh: Handheld, photos: PhotoCleaner | None = None) -> None:
         super().__init__(hh)
+        self.photos = photos or PillowPhotos()
         self.plans = PlanSource(hh.api, hh.data_dir)
         self.outbox = outbox_for(hh)
         self.form = InspectionForm()
@@ -233,16 +241,22 @@ class InspectionViewModel(Flow):
         plan = self.plan
         return list(plan.get("defect_codes", [])) if plan else []
 
-    def take(self, found: Resolved) -> None:
+    async def on_scan(self, result: ScanResult) -> None:
+        self.clear()
+        try:
+            found = await self.resolve(result)
+        except ScanRefused as exc:
+            self.fail(exc.msg)
+            return
         if found.unit is None or found.item is None:
             self.fail(Msg.of("inspect.scan_unit", code=found.code))
             return
-        self.start(found.unit["code"], found.item["part_no"])
+        await self.start(found.unit["code"], found.item["part_no"])
 
-    def start(self, unit: str, part_no: str) -> None:
+    async def start(self, unit: str, part_no: str) -> None:
         self.form = InspectionForm(unit=unit, part_no=part_no)
         self.outcomes = []
-        self.available = self.plans.for_item(part_no)
+        self.available = await self.plans.for_item(part_no)
         if not self.available:
             self.fail(Msg.of("inspect.no_plan", item=part_no))
             return
@@ -273,10 +287,10 @@ class InspectionViewModel(Flow):
         if 0 <= index < len(self.form.samples):
             self.form.current = index
 
-    def add_photo(self, characteristic: str, data: bytes) -> bool:
+    async def add_photo(self, characteristic: str, data: bytes) -> bool:
         self.clear()
         try:
-            jpeg = clean_photo(data)
+            jpeg = await self.photos.clean(data)
         except PhotoRefused as exc:
             self.fail(exc.msg)
             return False
@@ -314,7 +328,7 @@ class InspectionViewModel(Flow):
         return "fail" if "fail" in verdicts else "pass"
 
     # -- submit ----------------------------------------------------------------------------------------------------
-    def submit(self) -> bool:
+    async def submit(self) -> bool:
         """Kept on the handheld with its photos, then handed on at once when the photos can be uploaded (or there
         are none); otherwise it waits, and the screen says so."""
         self.clear()
@@ -340,7 +354,7 @@ class InspectionViewModel(Flow):
         data = command.model_dump(mode="json")
         data.pop("photos")
         self.outbox.keep(data, [(p.id, p.characteristic, p.sample_index, p.jpeg) for p in self.form.photos])
-        _, notes = self.outbox.send(self.hh)
+        _, notes = await self.outbox.send(self.hh)
         state = next(s.state for s in self.outbox.list() if s.id == data["id"])
         unit, result = self.form.unit, Msg.of(f"verdict.{verdict}")
         if state == "refused":
@@ -356,5 +370,5 @@ class InspectionViewModel(Flow):
         self.available, self.outcomes = [], []
         return True
 
-    def send_pending(self) -> int:
-        return self.outbox.send(self.hh)[0]
+    async def send_pending(self) -> int:
+        return (await self.outbox.send(self.hh))[0]

@@ -36,7 +36,7 @@ class OriginViewModel(Flow):
         super().__init__(hh)
         self.origin = OriginState()
 
-    def on_scan(self, result: ScanResult) -> None:
+    async def on_scan(self, result: ScanResult) -> None:
         self.clear()
         self.origin = OriginState(code=result.text.strip())
         try:
@@ -47,20 +47,20 @@ class OriginViewModel(Flow):
         if found is not None:
             self.take(found)
             return
-        self.full_trace()  # not in the replica: the backend is the only place to ask
+        await self.full_trace()  # not in the replica: the backend is the only place to ask
 
     def take(self, found: Resolved) -> None:
         self.origin.code = found.code
         self.origin.summary = summarise(found, self.hh.replica, self.hh.today())
 
-    def full_trace(self) -> bool:
+    async def full_trace(self) -> bool:
         """GET /api/trace?direction=backward for the code on screen. Offline: says so, keeps the replica's view."""
         code = self.origin.code
         if not code:
             self.fail(Msg.of("origin.scan_first"))
             return False
         try:
-            graph: dict[str, Any] = self.hh.api.get("/api/trace", {"code": code, "direction": "backward"})
+            graph: dict[str, Any] = await self.hh.api.get("/api/trace", {"code": code, "direction": "backward"})
         except Offline:
             self.fail(Msg.of("origin.offline", code=code) if self.origin.summary is None
                       else Msg.of("origin.trace_offline"))

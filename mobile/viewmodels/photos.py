@@ -1,11 +1,11 @@
-"""Defect photos: re-encoded with Pillow before they are stored, so no EXIF (GPS, device, time) leaves the
-handheld, turned upright, and kept under a size limit."""
+"""Defect photos: re-encoded before they are stored, so no EXIF (GPS, device, time) leaves the handheld, turned
+upright, and kept under a size limit. `PhotoCleaner` is the seam: Pillow in server mode (imported on first use:
+the browser has no Pillow), the browser's canvas in the PWA."""
 
 from __future__ import annotations
 
 import io
-
-from PIL import Image, ImageOps, UnidentifiedImageError
+from typing import Protocol
 
 from mobile.i18n import Msg
 
@@ -20,9 +20,23 @@ class PhotoRefused(ValueError):
         self.msg = msg
 
 
+class PhotoCleaner(Protocol):
+    async def clean(self, data: bytes) -> bytes:
+        """A JPEG without metadata, upright, at most MAX_SIDE_PX on its long side and MAX_PHOTO_BYTES long.
+        Raises PhotoRefused for data that is not an image or cannot be made small enough."""
+        ...
+
+
+class PillowPhotos:
+    async def clean(self, data: bytes) -> bytes:
+        return clean_photo(data)
+
+
 def clean_photo(data: bytes, *, max_bytes: int = MAX_PHOTO_BYTES, max_side: int = MAX_SIDE_PX) -> bytes:
     """A JPEG without metadata, at most `max_side` px on its long side and `max_bytes` long.
     Raises PhotoRefused for data that is not an image."""
+    from PIL import Image, ImageOps, UnidentifiedImageError
+
     try:
         with Image.open(io.BytesIO(data)) as opened:
             image = ImageOps.exif_transpose(opened).convert("RGB")

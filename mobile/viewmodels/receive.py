@@ -58,7 +58,7 @@ class ReceiveViewModel(Flow):
             self._item_changed()
 
     # -- scans: the supplier's label fills the form ------------------------------------------------------------
-    def on_scan(self, result: ScanResult) -> None:
+    async def on_scan(self, result: ScanResult) -> None:
         self.clear()
         if result.gs1_error is not None:
             self.fail(malformed(result))
@@ -67,7 +67,7 @@ class ReceiveViewModel(Flow):
             self._label(result)
             return
         try:
-            found = self.resolve(result)
+            found = await self.resolve(result)
         except ScanRefused as exc:
             self.fail(exc.msg)
             return

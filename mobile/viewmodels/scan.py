@@ -8,6 +8,7 @@ from datetime import date
 from typing import Any
 
 from mobile.i18n import Msg
+from mobile.platform.decoder import FrameDecoder, NativeDecoder
 from mobile.scanner import KeyboardWedge, ScanError, ScanPipeline, ScanResult
 from mobile.viewmodels.api import BackendApi, Offline, Refused
 from mobile.viewmodels.replica import Replica, Resolved, ScanRefused, as_date
@@ -17,17 +18,24 @@ Value = str | Msg
 
 class ScanInput:
     """The four ways a code arrives. Each returns a ScanResult, None when nothing was read (a frame without a
-    code, a wedge key that does not end a scan, a repeat inside the debounce window), or raises ScanRefused."""
+    code, a wedge key that does not end a scan, a repeat inside the debounce window), or raises ScanRefused.
+    Pictures go through `decoder` (the platform's: zxing-cpp natively, its WebAssembly build in the browser);
+    typed and wedge text through the pipeline's GS1 rules; both through one debouncer."""
 
-    def __init__(self, pipeline: ScanPipeline | None = None, wedge: KeyboardWedge | None = None) -> None:
+    def __init__(self, pipeline: ScanPipeline | None = None, wedge: KeyboardWedge | None = None,
+                 decoder: FrameDecoder | None = None) -> None:
         self.pipeline = pipeline or ScanPipeline()
         self.wedge = wedge or KeyboardWedge(gs_substitutes=("^]",))
+        self.decoder = decoder or NativeDecoder(self.pipeline)
 
-    def from_frame(self, frame: Any, *, continuous: bool = False) -> ScanResult | None:
-        try:
-            return self.pipeline.feed(frame) if continuous else self.pipeline.scan(frame)
-        except ScanError as exc:
-            raise ScanRefused(Msg.of("scan.not_an_image", detail=str(exc))) from exc
+    async def from_frame(self, image: bytes, *, continuous: bool = False) -> ScanResult | None:
+        """The first code in a camera picture, unless it repeats the last one reported within the debounce window
+        (`continuous`: a code that stays in view is reported once)."""
+        results = await self.decoder.decode(image)
+        if not results:
+            return None
+        first = results[0]
+        return first if self.pipeline.debouncer.accept(first.text, source="camera", extend=continuous) else None
 
     def from_text(self, text: str, *, source: str = "manual") -> ScanResult:
         try:
@@ -40,7 +48,7 @@ class ScanInput:
         return self.from_text(text, source="wedge") if text else None
 
 
-def lookup(replica: Replica, api: BackendApi | None, result: ScanResult) -> Resolved:
+async def lookup(replica: Replica, api: BackendApi | None, result: ScanResult) -> Resolved:
     """The replica's answer, else the server's (GET /api/resolve). Raises ScanRefused: malformed GS1 (naming the
     AI), ambiguous, or unknown (saying whether the server was asked)."""
     found = replica.resolve(result)
@@ -50,7 +58,7 @@ def lookup(replica: Replica, api: BackendApi | None, result: ScanResult) -> Reso
     if api is None:
         raise ScanRefused(Msg.of("scan.unknown_offline", code=shown))
     try:
-        answer = api.get("/api/resolve", {"code": result.text})
+        answer = await api.get("/api/resolve", {"code": result.text})
     except Offline as exc:
         raise ScanRefused(Msg.of("scan.unknown_offline", code=shown)) from exc
     except Refused as exc:
@@ -156,11 +164,11 @@ class ScanViewModel:
     def toggle_continuous(self) -> None:
         self.state.continuous = not self.state.continuous
 
-    def show(self, result: ScanResult) -> None:
+    async def show(self, result: ScanResult) -> None:
         self.state.scans += 1
         self.state.last_text = result.display_text
         try:
-            found = lookup(self.replica, self.api, result)
+            found = await lookup(self.replica, self.api, result)
         except ScanRefused as exc:
             self.state.summary, self.state.error = None, exc.msg
             return

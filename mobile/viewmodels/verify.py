@@ -67,14 +67,14 @@ class VerifyViewModel(Flow):
     def set_region(self, region: str) -> None:
         self.region = region.strip()
 
-    def on_scan(self, result: ScanResult) -> None:
+    async def on_scan(self, result: ScanResult) -> None:
         self.clear()
         self.verdict = None
         if result.gs1_error is not None:
             self.fail(malformed(result))
             return
         code = result.display_text
-        answer = self._ask_server(result.text, code)
+        answer = await self._ask_server(result.text, code)
         if answer is not None:
             self.verdict = answer
             return
@@ -86,7 +86,7 @@ class VerifyViewModel(Flow):
         if found is not None and found.unit is not None:
             self.take(found)
             return
-        self.verdict = self._by_resolver(result.text, code)
+        self.verdict = await self._by_resolver(result.text, code)
 
     def take(self, found: Resolved) -> None:
         """Offline: a unit in the replica was shipped to this distributor; its row still says whether it is
@@ -101,13 +101,13 @@ class VerifyViewModel(Flow):
             return
         self.verdict = Verdict(GENUINE, found.code, Msg.of("verify.genuine_shipped", code=found.code))
 
-    def _ask_server(self, text: str, code: str) -> Verdict | None:
+    async def _ask_server(self, text: str, code: str) -> Verdict | None:
         """POST /api/verify (the backend records the check and judges clones and diversion); None when the
         backend has no such endpoint or cannot be reached."""
         body = {"id": str(self.hh.new_id()), "code": text, "region": self.region or "unknown",
                 "device_id": self.hh.device_id, "occurred_at": self.hh.now().isoformat()}
         try:
-            answer = self.hh.api.post("/api/verify", body)
+            answer = await self.hh.api.post("/api/verify", body)
         except Offline:
             return None
         except Refused as exc:
@@ -132,9 +132,9 @@ class VerifyViewModel(Flow):
             return Verdict(CLONE, code, Msg.of("verify.clone", code=code, detail=detail), lines)
         return Verdict(GENUINE, code, Msg.of("verify.genuine", code=code, detail=detail), lines)
 
-    def _by_resolver(self, text: str, code: str) -> Verdict:
+    async def _by_resolver(self, text: str, code: str) -> Verdict:
         try:
-            self.hh.api.get("/api/resolve", {"code": text})
+            await self.hh.api.get("/api/resolve", {"code": text})
         except Offline:
             return Verdict(UNCHECKED, code, Msg.of("verify.offline", code=code))
         except Refused as exc:

@@ -3,8 +3,11 @@
     store = LocalStore("handheld.db")
     store.record("event_command", event_id, {"kind": "receive", ...})   # row + queue entry, one transaction
     client = SyncClient(store, HttpConnector("https://lotline.example", "picker", password))
-    client.sync_once()          # or client.run(stop_event) in a thread
+    await client.sync_once()    # or asyncio.create_task(client.run(stop)) beside the app, on the same loop
     client.status()             # online, pending, last_synced_at, rejected (with reasons), resyncs, last_error
+
+Everything is asyncio on one event loop, the same code in server mode and in the browser (Pyodide: no threads);
+what differs is chosen at start-up in `sync.client.adapters` (HTTP: httpx or fetch; storage: a file or IndexedDB).
 """
 
 from sync.client.client import Connector, HttpConnector, SyncClient, SyncReport

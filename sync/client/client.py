@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
-import threading
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar
 
@@ -18,7 +18,7 @@ T = TypeVar("T")
 
 
 class Connector(Protocol):
-    def fetch_credentials(self) -> tuple[str, str]:
+    async def fetch_credentials(self) -> tuple[str, str]:
         """(endpoint, token) for the sync server. Raises SyncUnavailable when it can't be reached now, LoginRequired
         when the user's own credentials are refused or their log-in was ended."""
         ...
@@ -34,25 +34,25 @@ class HttpConnector:
         self.transport = transport or Transport()
         self._session_token: str | None = None
         self._ended: LoginRequired | None = None
-        self._lock = threading.Lock()
+        self._lock = asyncio.Lock()  # the upload and the stream may both ask at once: one log-in for both
 
-    def fetch_credentials(self) -> tuple[str, str]:
+    async def fetch_credentials(self) -> tuple[str, str]:
         """Raises LoginRequired, from then on without asking the server, once the server ended this log-in or
         refused the password: retrying a refused password would only count failures against the user's name."""
         # The login session is kept: logging in again (a password hash on the server) only when it expired.
-        with self._lock:
+        async with self._lock:
             if self._ended is not None:
                 raise LoginRequired(str(self._ended), code=self._ended.code)
             for attempt in (1, 2):
                 if self._session_token is None:
                     try:
-                        login = self.transport.post_json(f"{self.base_url}/api/auth/login",
+                        login = await self.transport.post_json(f"{self.base_url}/api/auth/login",
                                                          {"username": self.username, "password": self._password})
                     except AuthExpired as exc:
                         raise self._end(exc) from exc
                     self._session_token = str(login["access_token"])
                 try:
-                    issued = self.transport.get_json(f"{self.base_url}/api/auth/token", self._session_token)
+                    issued = await self.transport.get_json(f"{self.base_url}/api/auth/token", self._session_token)
                     return str(issued["endpoint"]).rstrip("/"), str(issued["token"])
                 except LoginRequired as exc:
                     raise self._end(exc) from exc
@@ -80,7 +80,8 @@ class SyncReport:
 
 class SyncClient:
     """`upload_url`: where uploads go when the stream comes from elsewhere (a PowerSync Service); by default
-    the credentials' endpoint serves both."""
+    the credentials' endpoint serves both. Every method runs on the caller's event loop; nothing here starts a
+    thread (Pyodide has none)."""
 
     def __init__(self, store: LocalStore, connector: Connector, *, transport: Transport | None = None,
                  upload_url: str | None = None, batch_size: int = 1000, backoff: Backoff | None = None,
@@ -94,22 +95,22 @@ class SyncClient:
         self.downloader = Downloader(store)
         self.max_stream_passes = max_stream_passes
         self._credentials: tuple[str, str] | None = None
-        self._lock = threading.Lock()
+        self._lock = asyncio.Lock()
         self._online = False
         self._login_required = False
         self._last_error: str | None = None
 
     # -- one pass ------------------------------------------------------------------------------------------------
-    def sync_once(self) -> SyncReport:
+    async def sync_once(self) -> SyncReport:
         """Uploads the queue, then reads the stream up to its first complete checkpoint (again, up to
         `max_stream_passes` times, while buckets fail their checksum). Raises SyncUnavailable (after both halves
         were tried; nothing is lost and a later call resumes), AuthExpired or SyncRejected."""
         report = SyncReport()
         error: SyncUnavailable | None = None
         try:
-            report.upload = self._upload(self.transport)
+            report.upload = await self._upload()
             for _ in range(self.max_stream_passes):
-                download = self._stream_pass(self.transport, first_only=True)
+                download = await self._stream_pass(first_only=True)
                 report.downloads.append(download)
                 if Outcome.RESYNC not in download.outcomes:
                     break
@@ -117,7 +118,7 @@ class SyncClient:
             error = exc
             if report.upload is None:  # the upload failed: still bring down what the server has
                 with contextlib.suppress(SyncUnavailable):  # the first error is the one to report
-                    report.downloads.append(self._stream_pass(self.transport, first_only=True))
+                    report.downloads.append(await self._stream_pass(first_only=True))
         except SyncError as exc:
             self._note(exc)
             raise
@@ -126,10 +127,10 @@ class SyncClient:
             raise error
         return report
 
-    def upload(self, *, max_batches: int | None = None) -> UploadReport:
+    async def upload(self, *, max_batches: int | None = None) -> UploadReport:
         """The upload half alone (all of the queue, or its first `max_batches` batches); raises as sync_once."""
         try:
-            report = self._upload(self.transport, max_batches=max_batches)
+            report = await self._upload(max_batches=max_batches)
         except SyncError as exc:
             self._note(exc)
             raise
@@ -137,69 +138,77 @@ class SyncClient:
         return report
 
     # -- continuous --------------------------------------------------------------------------------------------
-    def run(self, stop: threading.Event, *, upload_poll_s: float = 5.0, reconnect_s: float = 1.0) -> None:
-        """Follows the stream and uploads as writes are recorded, until `stop` is set; errors are retried after a
-        backoff and shown in `status()`."""
-        stream_transport = Transport()
-        uploader = threading.Thread(target=self._upload_loop, args=(stop, upload_poll_s), daemon=True,
-                                    name="sync-upload")
-        closer = threading.Thread(target=lambda: (stop.wait(), stream_transport.close()), daemon=True)
-        uploader.start()
-        closer.start()
+    async def run(self, stop: asyncio.Event | None = None, *, upload_poll_s: float = 5.0,
+                  reconnect_s: float = 1.0) -> None:
+        """Follows the stream and uploads as writes are recorded, until `stop` is set or the task is cancelled;
+        errors are retried after a backoff and shown in `status()`. Stopping cancels the stream and any upload
+        on its way: a write leaves the queue only once its answer was settled, so nothing is lost."""
+        stop = stop or asyncio.Event()
+        tasks = [asyncio.create_task(self._upload_loop(upload_poll_s), name="sync-upload"),
+                 asyncio.create_task(self._stream_loop(reconnect_s), name="sync-stream")]
+        try:
+            await stop.wait()
+        finally:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+
+    async def _stream_loop(self, reconnect_s: float) -> None:
         failures = 0
-        while not stop.is_set():
+        while True:
             try:
-                self._stream_pass(stream_transport, first_only=False, stop=stop)
+                await self._stream_pass(first_only=False)
                 failures = 0
-                stop.wait(reconnect_s)  # the server ended the stream (token expiry, restart): come back shortly
+                await asyncio.sleep(reconnect_s)  # the server ended the stream (token expiry, restart): come back
             except SyncError as exc:
-                if stop.is_set():
-                    break
                 failures += 1
                 self._note(exc)
-                stop.wait(self.backoff.delay(failures))
-        uploader.join()
+                await asyncio.sleep(self.backoff.delay(failures))
 
-    def _upload_loop(self, stop: threading.Event, poll_s: float) -> None:
-        transport = Transport()
+    async def _upload_loop(self, poll_s: float) -> None:
+        wake = asyncio.Event()
+        unlisten = self.store.listen(wake.set)
         failures = 0
         try:
-            while not stop.is_set():
-                self.store.changed.clear()
+            while True:
+                wake.clear()
                 if self.store.pending_count() or self.store.kv_get(WRITE_NEEDED):
                     try:
-                        self._upload(transport)
+                        await self._upload()
                         failures = 0
                     except SyncError as exc:
                         failures += 1
                         self._note(exc)
-                        stop.wait(self.backoff.delay(failures))
+                        await asyncio.sleep(self.backoff.delay(failures))
                         continue
-                self.store.changed.wait(poll_s)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(wake.wait(), poll_s)
         finally:
-            transport.close()
+            unlisten()
 
     # -- halves --------------------------------------------------------------------------------------------------
-    def _upload(self, transport: Transport, *, max_batches: int | None = None) -> UploadReport:
-        def post(body: dict[str, Any]) -> Any:
-            return self._authorized(lambda endpoint, token: transport.post_json(
+    async def _upload(self, *, max_batches: int | None = None) -> UploadReport:
+        transport = self.transport
+
+        async def post(body: dict[str, Any]) -> Any:
+            return await self._authorized(lambda endpoint, token: transport.post_json(
                 f"{self.upload_url or endpoint}/sync/upload", body, token))
 
-        def write_checkpoint() -> int:
-            answer = self._authorized(lambda endpoint, token: transport.get_json(
+        async def write_checkpoint() -> int:
+            answer = await self._authorized(lambda endpoint, token: transport.get_json(
                 f"{endpoint}/write-checkpoint2.json", token, {"client_id": self.store.client_id}))
             return int(answer["data"]["write_checkpoint"])
 
-        return self.uploader.upload_pass(post, write_checkpoint, max_batches=max_batches)
+        return await self.uploader.upload_pass(post, write_checkpoint, max_batches=max_batches)
 
-    def _stream_pass(self, transport: Transport, *, first_only: bool,
-                     stop: threading.Event | None = None) -> DownloadReport:
+    async def _stream_pass(self, *, first_only: bool) -> DownloadReport:
         report = DownloadReport()
 
-        def follow(endpoint: str, token: str) -> None:
-            with transport.stream(f"{endpoint}/sync/stream", self.downloader.request_body(), token) as lines:
+        async def follow(endpoint: str, token: str) -> None:
+            async with self.transport.stream(f"{endpoint}/sync/stream", self.downloader.request_body(),
+                                             token) as lines:
                 heard = False
-                for line in lines:
+                async for line in lines:
                     if not heard:  # the server answers: online now, though a followed stream may stay open for hours
                         heard = True
                         self._note(None)
@@ -209,27 +218,24 @@ class SyncClient:
                     if report.token_expired:
                         self._credentials = None  # the next pass fetches a fresh token
                         return
-                    if stop is not None and stop.is_set():
-                        return
             if not report.outcomes or self.downloader.open_checkpoint:
                 raise StreamCut("the stream ended before its checkpoint was complete")
 
-        self._authorized(follow)
+        await self._authorized(follow)
         self._note(None)
         return report
 
-    def _authorized(self, call: Callable[[str, str], T]) -> T:
+    async def _authorized(self, call: Callable[[str, str], Awaitable[T]]) -> T:
         """Runs `call(endpoint, token)`; a refused token is replaced once through the connector."""
         for attempt in (1, 2):
-            with self._lock:
+            async with self._lock:
                 if self._credentials is None:
-                    self._credentials = self.connector.fetch_credentials()
+                    self._credentials = await self.connector.fetch_credentials()
                 endpoint, token = self._credentials
             try:
-                return call(endpoint, token)
+                return await call(endpoint, token)
             except AuthExpired:
-                with self._lock:
-                    self._credentials = None
+                self._credentials = None
                 if attempt == 2:
                     raise
         raise AssertionError("unreachable")
@@ -254,5 +260,5 @@ class SyncClient:
         """Drops a rejected write for good (the server keeps its copy for QA). Raises KeyError if unknown."""
         self.store.discard_rejected(op_id)
 
-    def close(self) -> None:
-        self.transport.close()
+    async def aclose(self) -> None:
+        await self.transport.aclose()

@@ -18,14 +18,14 @@ from __future__ import annotations
 import json
 import re
 import sqlite3
-import threading
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from sync.client.adapters import DiskStorage, Storage
 from sync.client.records import PendingWrite, RejectedWrite
 
 _SCHEMA = """
@@ -64,12 +64,14 @@ def dumps(data: dict[str, Any]) -> str:
 
 
 class LocalStore:
-    """One SQLite file; a connection per thread, every write one transaction. Safe to share between threads."""
+    """One SQLite file and one connection, used from one event loop; every write one transaction, handed to
+    `storage.flush()` once committed (a no-op on disk, a copy to IndexedDB in the browser)."""
 
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, *, storage: Storage | None = None) -> None:
         self.path = str(path)
-        self._local = threading.local()
-        self.changed = threading.Event()  # set by every local write: the upload loop wakes on it
+        self.storage = storage or DiskStorage()
+        self._conn: sqlite3.Connection | None = None
+        self._listeners: list[Callable[[], None]] = []
         with self.write() as db:  # statement by statement: executescript would commit on its own
             for statement in filter(None, (s.strip() for s in _SCHEMA.split(";"))):
                 db.execute(statement)
@@ -78,15 +80,15 @@ class LocalStore:
     # -- connections and transactions -------------------------------------------------------------------------
     @property
     def db(self) -> sqlite3.Connection:
-        conn = getattr(self._local, "conn", None)
+        conn = self._conn
         if conn is None:
-            conn = sqlite3.connect(self.path, isolation_level=None, timeout=30.0, check_same_thread=True)
-            conn.execute("PRAGMA journal_mode=WAL")
+            conn = sqlite3.connect(self.path, isolation_level=None, timeout=30.0)
+            conn.execute(f"PRAGMA journal_mode={self.storage.journal_mode}")
             # WAL + NORMAL survives a killed process (every committed transaction stays); FULL would also
             # survive power loss at one fsync per local write.
             conn.execute("PRAGMA synchronous=NORMAL")
             conn.execute("PRAGMA foreign_keys=ON")
-            self._local.conn = conn
+            self._conn = conn
         return conn
 
     @contextmanager
@@ -100,12 +102,23 @@ class LocalStore:
             db.execute("ROLLBACK")
             raise
         db.execute("COMMIT")
+        self.storage.flush()
 
     def close(self) -> None:
-        conn = getattr(self._local, "conn", None)
-        if conn is not None:
-            conn.close()
-            self._local.conn = None
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+
+    # -- who wants to hear of local writes -----------------------------------------------------------------------
+    def listen(self, wake: Callable[[], None]) -> Callable[[], None]:
+        """Calls `wake()` after every local write is committed (the upload loop wakes on it); returns the call
+        that stops it."""
+        self._listeners.append(wake)
+        return lambda: self._listeners.remove(wake)
+
+    def notify_changed(self) -> None:
+        for wake in list(self._listeners):
+            wake()
 
     # -- kv ----------------------------------------------------------------------------------------------------
     def kv_get(self, key: str) -> str | None:
@@ -137,7 +150,7 @@ class LocalStore:
             op_ids = [self._queue(db, type_, id_, data or {}, op) for type_, id_, data, op in writes]
             if op_ids:  # the transaction's id is its first op id, as PowerSync numbers them
                 db.execute("UPDATE crud SET tx_id = ? WHERE op_id >= ?", (op_ids[0], op_ids[0]))
-        self.changed.set()
+        self.notify_changed()
         return op_ids
 
     def _queue(self, db: sqlite3.Connection, type_: str, id_: str, data: dict[str, Any], op: str) -> int:
@@ -222,7 +235,7 @@ class LocalStore:
             db.execute("DELETE FROM rejected WHERE op_id = ?", (op_id,))
             new_id = self._queue(db, row[0], row[1], json.loads(row[2]), row[3])
             db.execute("UPDATE crud SET tx_id = op_id WHERE op_id = ?", (new_id,))
-        self.changed.set()
+        self.notify_changed()
         return new_id
 
     def discard_rejected(self, op_id: int) -> None:

@@ -9,10 +9,10 @@ waits for before it lets the server's rows replace the local writes.
 
 from __future__ import annotations
 
+import asyncio
+import inspect
 import random
-import threading
-import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -40,18 +40,24 @@ class UploadReport:
 
 @dataclass
 class Backoff:
-    """Exponential with jitter, capped; `sleep` and `rand` are injectable so tests need not wait."""
+    """Exponential with jitter, capped; `sleep` (asyncio.sleep, or a plain function: tests record the delays
+    instead of waiting) and `rand` are injectable."""
 
     base_s: float = 0.25
     max_s: float = 30.0
     max_attempts: int = 6
-    sleep: Callable[[float], None] = time.sleep
+    sleep: Callable[[float], Awaitable[None] | None] = asyncio.sleep
     rand: Callable[[], float] = random.random
 
     def delay(self, failures: int, retry_after_s: float | None = None) -> float:
         ceiling = min(self.max_s, self.base_s * 2 ** max(0, failures - 1))
         wait = ceiling * (0.5 + self.rand() / 2)
         return min(self.max_s, max(wait, retry_after_s or 0.0))
+
+    async def wait(self, seconds: float) -> None:
+        slept = self.sleep(seconds)
+        if inspect.isawaitable(slept):
+            await slept
 
 
 class Uploader:
@@ -63,8 +69,9 @@ class Uploader:
         self.notices: list[Notice] = []
         self.keep_records = keep_records  # keep every verdict in the report (tests)
 
-    def upload_pass(self, post: Callable[[dict[str, Any]], Any], write_checkpoint: Callable[[], int], *,
-                    max_batches: int | None = None) -> UploadReport:
+    async def upload_pass(self, post: Callable[[dict[str, Any]], Awaitable[Any]],
+                          write_checkpoint: Callable[[], Awaitable[int]], *,
+                          max_batches: int | None = None) -> UploadReport:
         """Sends the queue (or its first `max_batches` answered batches). Raises SyncUnavailable after
         `max_attempts` failures in a row (the entries stay queued), SyncRejected when the server refuses uploads
         from this user, AuthExpired on a refused token.
@@ -73,11 +80,11 @@ class Uploader:
         leaves while this handheld settles the answer, so neither side waits on the other's bookkeeping."""
         report = UploadReport()
         size, failures, answered = self.batch_size, 0, 0
-        with _Courier(post) as courier:
+        async with _Courier(post) as courier:
             batch = self._send_head(courier, size)
             while batch:
                 try:
-                    answer = courier.answer()
+                    answer = await courier.answer()
                 except SyncUnavailable as exc:
                     failures += 1
                     report.retries += 1
@@ -85,7 +92,7 @@ class Uploader:
                         raise
                     if exc.timed_out:  # a busy server: ask for less at a time (what it finished is receipted)
                         size = max(1, len(batch) // 2)
-                    self.backoff.sleep(self.backoff.delay(failures, exc.retry_after_s))
+                    await self.backoff.wait(self.backoff.delay(failures, exc.retry_after_s))
                     batch = self._send_head(courier, size)
                     continue
                 except SyncRejected as exc:
@@ -104,11 +111,12 @@ class Uploader:
                     if max_batches is None or answered < max_batches else []
                 if following:
                     courier.send(self._body(following))
+                    await courier.on_its_way()
                 if self._settle(batch, answer, report) == 0:
                     raise SyncUnavailable("the server answered the batch without a verdict for any of its entries")
                 batch = following
         if self.store.kv_get(WRITE_NEEDED):
-            report.write_checkpoint = self._await_write_checkpoint(write_checkpoint())
+            report.write_checkpoint = self._await_write_checkpoint(await write_checkpoint())
         return report
 
     def _body(self, batch: list[PendingWrite]) -> dict[str, Any]:
@@ -181,41 +189,35 @@ def _still_queued(db: Any, op_ids: list[int]) -> set[int]:
 
 
 class _Courier:
-    """Carries one request at a time on a thread of its own, so the caller can work while it is on its way;
-    leaving the `with` block waits for a request still out (its answer is dropped: a resend is answered from
-    the server's receipts)."""
+    """Carries one request at a time as a task of its own, so the caller can settle the last answer while the next
+    request is on its way; leaving the `async with` block waits for a request still out (its answer is dropped: a
+    resend is answered from the server's receipts)."""
 
-    def __init__(self, post: Callable[[dict[str, Any]], Any]) -> None:
+    def __init__(self, post: Callable[[dict[str, Any]], Awaitable[Any]]) -> None:
         self._post = post
-        self._thread: threading.Thread | None = None
-        self._outcome: tuple[Any, BaseException | None] = (None, None)
+        self._task: asyncio.Task[Any] | None = None
 
     def send(self, body: dict[str, Any]) -> None:
-        assert self._thread is None, "one request at a time"
+        assert self._task is None, "one request at a time"
+        self._task = asyncio.ensure_future(self._post(body))
 
-        def carry() -> None:
-            try:
-                self._outcome = (self._post(body), None)
-            except BaseException as exc:  # handed to the caller by answer()
-                self._outcome = (None, exc)
+    @staticmethod
+    async def on_its_way() -> None:
+        """Lets the request task run up to its first wait on the network (settling, which follows, does not yield)."""
+        await asyncio.sleep(0)
 
-        self._thread = threading.Thread(target=carry, name="sync-upload-send", daemon=True)
-        self._thread.start()
-
-    def answer(self) -> Any:
+    async def answer(self) -> Any:
         """The answer to the request out; raises what sending it raised."""
-        assert self._thread is not None, "nothing was sent"
-        self._thread.join()
-        self._thread = None
-        (answer, error), self._outcome = self._outcome, (None, None)
-        if error is not None:
-            raise error
-        return answer
+        assert self._task is not None, "nothing was sent"
+        task, self._task = self._task, None
+        return await task
 
-    def __enter__(self) -> _Courier:
+    async def __aenter__(self) -> _Courier:
         return self
 
-    def __exit__(self, *_exc: object) -> None:
-        if self._thread is not None:
-            self._thread.join()
-            self._thread = None
+    async def __aexit__(self, exc_type: type[BaseException] | None, *_exc: object) -> None:
+        if self._task is not None:
+            task, self._task = self._task, None
+            if exc_type is not None and issubclass(exc_type, asyncio.CancelledError):
+                task.cancel()  # the sync is being stopped: do not wait for the network
+            await asyncio.gather(task, return_exceptions=True)

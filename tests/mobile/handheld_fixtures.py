@@ -16,6 +16,7 @@ from mobile.viewmodels.context import Handheld, UserSession
 from shared_models.enums import Role
 from shared_models.gs1 import compute_check_digit
 from sync.client import LocalStore
+from sync.client.adapters.httpx_http import HttpxHttp
 from sync.client.download import Downloader, DownloadReport, Outcome
 from sync.protocol import add_checksums, canonical_json, put_checksum
 
@@ -134,7 +135,7 @@ def offline_api() -> BackendApi:
     def refuse(request: httpx.Request) -> httpx.Response:
         raise httpx.ConnectError("connection refused", request=request)
 
-    return BackendApi("http://backend.test", transport=httpx.MockTransport(refuse))
+    return BackendApi("http://backend.test", http=HttpxHttp(httpx.AsyncClient(transport=httpx.MockTransport(refuse))))
 
 
 def server_api(routes: dict[tuple[str, str], Route]) -> BackendApi:
@@ -146,7 +147,7 @@ def server_api(routes: dict[tuple[str, str], Route]) -> BackendApi:
             return httpx.Response(404, json={"code": "not_found", "detail": f"no route {request.url.path}"})
         return route(request)
 
-    return BackendApi("http://backend.test", transport=httpx.MockTransport(answer))
+    return BackendApi("http://backend.test", http=HttpxHttp(httpx.AsyncClient(transport=httpx.MockTransport(answer))))
 
 
 def make_handheld(tmp_path: Path, *, role: Role = Role.PICKER, api: BackendApi | None = None,

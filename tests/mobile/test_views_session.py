@@ -33,6 +33,7 @@ from flet.pubsub.pubsub_hub import PubSubHub
 from mobile.app import make_main
 from mobile.viewmodels.api import BackendApi
 from sync.client import LocalStore
+from sync.client.adapters.httpx_http import HttpxHttp
 from tests.mobile.handheld_fixtures import ReplicaFeeder, plant_rows
 
 UNREACHABLE = "http://127.0.0.1:9"  # the discard port: the sync client finds the backend down at once
@@ -57,7 +58,7 @@ class FakeConnection(Connection):
 
 
 class Harness:
-    def __init__(self, main: Callable[[Any], None]) -> None:
+    def __init__(self, main: Callable[[Any], Coroutine[Any, Any, None]]) -> None:
         self.main = main
         self.conn: FakeConnection
         self.session: Session
@@ -69,7 +70,7 @@ class Harness:
             "session_id": "", "page_name": "", "page": {"route": "/", "web": True, "platform": "android",
                                                         "width": 412.0, "height": 915.0}})
         _context_page.set(self.session.page)
-        self.main(self.session.page)
+        await self.main(self.session.page)
 
     async def client_says(self, action: MessageAction, body: dict[str, Any]) -> None:
         """A frame from the browser, through msgpack, handled as flet_web's FletApp handles it."""
@@ -145,7 +146,7 @@ def fake_backend(url: str) -> BackendApi:
                 httpx.Response(401, json={"code": "bad_credentials", "detail": "Wrong username or password."})
         raise httpx.ConnectError("backend down", request=request)
 
-    return BackendApi(url, transport=httpx.MockTransport(answer))
+    return BackendApi(url, http=HttpxHttp(httpx.AsyncClient(transport=httpx.MockTransport(answer))))
 
 
 def run(tmp_path: Path, scenario: Callable[[Harness], Coroutine[Any, Any, None]], locale: str = "zh-CN") -> None:

@@ -3,8 +3,10 @@ a size limit, sent when online and kept on the handheld (and said so) when not."
 
 from __future__ import annotations
 
+import asyncio
 import io
 from pathlib import Path
+from typing import Any
 
 import httpx
 import numpy as np
@@ -15,6 +17,7 @@ from mobile.scanner import ScanPipeline
 from mobile.viewmodels.inspection import InspectionViewModel
 from mobile.viewmodels.photos import MAX_PHOTO_BYTES, PhotoRefused, clean_photo
 from shared_models.enums import Role
+from tests.aio import Run, run_fixture  # noqa: F401
 from tests.mobile.handheld_fixtures import make_handheld, queued, server_api
 
 SCAN = ScanPipeline()
@@ -36,7 +39,7 @@ def photo_with_exif(size: tuple[int, int] = (2400, 1800)) -> bytes:
 def inspecting(tmp_path: Path, api: object = None) -> InspectionViewModel:
     hh, _ = make_handheld(tmp_path, role=Role.INSPECTOR, api=api)  # type: ignore[arg-type]
     vm = InspectionViewModel(hh)
-    vm.on_scan(SCAN.scan_text("RM-PC-01/PC-A", source="manual"))
+    asyncio.run(vm.on_scan(SCAN.scan_text("RM-PC-01/PC-A", source="manual")))
     assert vm.state.error is None and vm.form.plan_code == "IQC-RM-PC-01"
     return vm
 
@@ -73,12 +76,12 @@ def test_plan_form_judges_each_sample_and_names_the_failing_characteristic(tmp_p
     assert vm.outcomes[1].failed == ["MFI", "PELLETS"]
 
 
-def test_offline_inspection_with_photos_waits_on_the_handheld_and_says_so(tmp_path: Path) -> None:
+def test_offline_inspection_with_photos_waits_on_the_handheld_and_says_so(run: Run[Any], tmp_path: Path) -> None:
     vm = inspecting(tmp_path)
     for code, value in GOOD.items():
         vm.set_answer(code, value)
-    assert vm.add_photo("PACKAGING", photo_with_exif((800, 600)))
-    assert vm.submit(), vm.state.error
+    assert run(vm.add_photo("PACKAGING", photo_with_exif((800, 600))))
+    assert run(vm.submit()), vm.state.error
     assert vm.state.done is not None and vm.state.done.key == "inspect.saved_local"
     assert (vm.state.done.params["photos"], vm.state.done.params["pending"]) == (1, 1)
     (kept,) = vm.outbox.list("pending")
@@ -90,11 +93,11 @@ def test_offline_inspection_with_photos_waits_on_the_handheld_and_says_so(tmp_pa
     assert vm.hh.store.pending_count() == 0  # its photos must reach the backend before it may
 
 
-def test_offline_inspection_without_photos_goes_into_the_sync_queue(tmp_path: Path) -> None:
+def test_offline_inspection_without_photos_goes_into_the_sync_queue(run: Run[Any], tmp_path: Path) -> None:
     vm = inspecting(tmp_path)
     for code, value in GOOD.items():
         vm.set_answer(code, value)
-    assert vm.submit(), vm.state.error
+    assert run(vm.submit()), vm.state.error
     assert vm.state.done == Msg.of("inspect.queued", unit="RM-PC-01/PC-A", verdict=Msg.of("verdict.pass"))
     (command,) = queued(vm.hh)
     assert (command["kind"], command["unit"], command["plan"], command["photos"]) == \
@@ -102,15 +105,15 @@ def test_offline_inspection_without_photos_goes_into_the_sync_queue(tmp_path: Pa
     assert [s.state for s in vm.outbox.list()] == ["queued"]
 
 
-def test_incomplete_inspection_is_not_submitted(tmp_path: Path) -> None:
+def test_incomplete_inspection_is_not_submitted(run: Run[Any], tmp_path: Path) -> None:
     vm = inspecting(tmp_path)
     vm.set_answer("MFI", "10")
-    assert not vm.submit()
+    assert not run(vm.submit())
     assert vm.state.error == Msg.of("inspect.incomplete")
     assert vm.outbox.list() == []
 
 
-def test_online_inspection_uploads_its_photos_then_joins_the_sync_queue(tmp_path: Path) -> None:
+def test_online_inspection_uploads_its_photos_then_joins_the_sync_queue(run: Run[Any], tmp_path: Path) -> None:
     uploads: list[bytes] = []
 
     def photos(request: httpx.Request) -> httpx.Response:
@@ -126,9 +129,9 @@ def test_online_inspection_uploads_its_photos_then_joins_the_sync_queue(tmp_path
     vm = inspecting(tmp_path, api)
     assert vm.plans.origin == "server"
     vm.set_answer("MFI", "13")
-    assert vm.add_photo("MFI", photo_with_exif((640, 480)))
+    assert run(vm.add_photo("MFI", photo_with_exif((640, 480))))
     local_id = vm.form.photos[0].id
-    assert vm.submit(), vm.state.error
+    assert run(vm.submit()), vm.state.error
     assert vm.state.done == Msg.of("inspect.queued", unit="RM-PC-01/PC-A", verdict=Msg.of("verdict.fail"))
     assert len(uploads) == 1 and b"image/jpeg" in uploads[0] and b"PhoneMaker" not in uploads[0]
     (command,) = queued(vm.hh)
@@ -136,11 +139,11 @@ def test_online_inspection_uploads_its_photos_then_joins_the_sync_queue(tmp_path
     assert command["answers"] == [{"MFI": 13.0}]
 
 
-def test_a_backend_without_the_photo_api_keeps_the_inspection_waiting(tmp_path: Path) -> None:
+def test_a_backend_without_the_photo_api_keeps_the_inspection_waiting(run: Run[Any], tmp_path: Path) -> None:
     vm = inspecting(tmp_path, server_api({}))
     for code, value in GOOD.items():
         vm.set_answer(code, value)
-    assert vm.add_photo("PACKAGING", photo_with_exif((320, 240)))
-    assert vm.submit()
+    assert run(vm.add_photo("PACKAGING", photo_with_exif((320, 240))))
+    assert run(vm.submit())
     assert vm.state.done is not None and vm.state.done.key == "inspect.saved_local"
     assert len(vm.outbox.list("pending")) == 1 and vm.hh.store.pending_count() == 0

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -18,6 +19,8 @@ from mobile.viewmodels.pick import PickViewModel
 from mobile.viewmodels.sync_status import InboxViewModel, SyncBadgeViewModel
 from shared_models.enums import Role
 from sync.client import HttpConnector, SyncClient, Transport
+from sync.client.adapters.httpx_http import HttpxHttp
+from tests.aio import Run, run_fixture  # noqa: F401
 from tests.mobile.handheld_fixtures import make_handheld, offline_api, server_api
 
 PICKER = {"id": "u-picker", "username": "picker", "display_name": "张伟", "role": "picker", "site_id": "site-sz",
@@ -32,32 +35,32 @@ def login_route(request: httpx.Request) -> httpx.Response:
                                      "user": PICKER})
 
 
-def test_login_online_then_offline_with_the_remembered_password(tmp_path: Path) -> None:
+def test_login_online_then_offline_with_the_remembered_password(run: Run[Any], tmp_path: Path) -> None:
     online = LoginViewModel(tmp_path, "http://backend.test",
                             api_factory=lambda url: server_api({("POST", "/api/auth/login"): login_route}))
     online.set_username("picker")
     online.set_password("nope")
-    assert online.submit() is None and online.state.error == Msg.of("login.wrong")
+    assert run(online.submit()) is None and online.state.error == Msg.of("login.wrong")
     online.set_password("lotline-demo")
-    hh = online.submit()
+    hh = run(online.submit())
     assert hh is not None and hh.user.role is Role.PICKER and not hh.user.offline_login
     assert online.state.password == ""
-    hh.close()
+    run(hh.aclose())
 
     offline = LoginViewModel(tmp_path, "http://backend.test", api_factory=lambda url: offline_api())
     offline.set_username("picker")
     offline.set_password("wrong")
-    assert offline.submit() is None and offline.state.error == Msg.of("login.offline_unknown")
+    assert run(offline.submit()) is None and offline.state.error == Msg.of("login.offline_unknown")
     offline.set_password("lotline-demo")
-    again = offline.submit()
+    again = run(offline.submit())
     assert again is not None and again.user.offline_login and again.user.site_id == "site-sz"
     assert HomeViewModel(again.user).offline_login == Msg.of("home.offline_login")
-    again.close()
+    run(again.aclose())
 
 
-def test_login_needs_both_fields(tmp_path: Path) -> None:
+def test_login_needs_both_fields(run: Run[Any], tmp_path: Path) -> None:
     vm = LoginViewModel(tmp_path, "http://backend.test", api_factory=lambda url: offline_api())
-    assert vm.submit() is None and vm.state.error == Msg.of("login.missing")
+    assert run(vm.submit()) is None and vm.state.error == Msg.of("login.missing")
 
 
 @pytest.mark.parametrize(("role", "tiles"), [
@@ -77,14 +80,14 @@ def test_home_shows_the_tiles_of_the_role(tmp_path: Path, role: Role, tiles: lis
     assert Translator("zh-CN")(home.greeting) == f"{role.value} · {Translator('zh-CN')(Msg.of(f'role.{role.value}'))}"
 
 
-def test_badge_counts_pending_writes_offline(tmp_path: Path) -> None:
+def test_badge_counts_pending_writes_offline(run: Run[Any], tmp_path: Path) -> None:
     hh, _ = make_handheld(tmp_path)
     badge = SyncBadgeViewModel(hh)
     assert (badge.badge.online, badge.badge.pending, badge.badge.rejected) == (False, 0, 0)
     assert badge.badge.last_sync.key == "badge.last_sync"  # the replica was downloaded once
     vm = PickViewModel(hh)
     vm.add_line("RM-PC-01", 5)
-    vm.on_scan(ScanPipeline().scan_text("RM-PC-01/PC-B", source="manual"))
+    run(vm.on_scan(ScanPipeline().scan_text("RM-PC-01/PC-B", source="manual")))
     b = badge.refresh()
     assert (b.online, b.pending) == (False, 1)
     assert Translator("en")(b.status) == "Offline" and Translator("zh-CN")(b.pending_text) == "待同步 1"
@@ -118,10 +121,10 @@ class FakeSyncServer:
         return httpx.Response(404)
 
 
-def test_inbox_shows_rejected_writes_with_reason_and_retries_or_discards_them(tmp_path: Path) -> None:
+def test_inbox_shows_rejected_writes_with_reason_and_retries_or_discards_them(run: Run[Any], tmp_path: Path) -> None:
     hh, _ = make_handheld(tmp_path)
     server = FakeSyncServer()
-    http = httpx.Client(transport=httpx.MockTransport(server))
+    http = HttpxHttp(httpx.AsyncClient(transport=httpx.MockTransport(server)))
     hh.client = SyncClient(hh.store, HttpConnector("http://backend.test", "picker", "lotline-demo",
                                                    transport=Transport(http)), transport=Transport(http))
     from mobile.viewmodels.move import MoveViewModel
@@ -131,7 +134,7 @@ def test_inbox_shows_rejected_writes_with_reason_and_retries_or_discards_them(tm
     move.set("from_location", "SZ-RM-01")
     move.set("to_location", "SZ-RM-02")
     assert move.submit()
-    hh.client.sync_once()
+    run(hh.client.sync_once())
     badge = SyncBadgeViewModel(hh).badge
     assert (badge.online, badge.pending, badge.rejected) == (True, 0, 1)
     inbox = InboxViewModel(hh)
@@ -140,25 +143,25 @@ def test_inbox_shows_rejected_writes_with_reason_and_retries_or_discards_them(tm
     assert Translator("en")(entry.what) == "Move: RM-PC-01/PC-A"
     inbox.retry(entry.op_id)
     assert hh.store.pending_count() == 1 and inbox.entries == []
-    hh.client.sync_once()
+    run(hh.client.sync_once())
     (again,) = inbox.entries
     inbox.discard(again.op_id)
     assert inbox.entries == [] and inbox.done == Msg.of("inbox.discarded")
     assert len(server.uploads) == 2
     hh.client = None
-    hh.close()
+    run(hh.aclose())
 
 
-def test_backend_api_maps_errors(tmp_path: Path) -> None:
+def test_backend_api_maps_errors(run: Run[Any], tmp_path: Path) -> None:
     from mobile.viewmodels.api import Offline, Refused
 
-    api = BackendApi("http://backend.test", transport=httpx.MockTransport(
+    api = BackendApi("http://backend.test", http=HttpxHttp(httpx.AsyncClient(transport=httpx.MockTransport(
         lambda r: httpx.Response(503) if r.url.path == "/busy" else httpx.Response(
-            409, json={"code": "illegal_transition", "detail": "cannot"})))
+            409, json={"code": "illegal_transition", "detail": "cannot"})))))
     with pytest.raises(Offline):
-        api.get("/busy")
+        run(api.get("/busy"))
     with pytest.raises(Refused) as refused:
-        api.post("/x", {})
+        run(api.post("/x", {}))
     assert (refused.value.status, refused.value.code, refused.value.detail) == (409, "illegal_transition", "cannot")
     with pytest.raises(Offline):
-        offline_api().get("/anything")
+        run(offline_api().get("/anything"))

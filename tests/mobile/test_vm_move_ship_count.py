@@ -3,6 +3,7 @@ quantity the handheld saw."""
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import pytest
@@ -25,7 +26,7 @@ def hh(tmp_path: Path) -> Handheld:
 
 
 def scan(vm: object, code: str) -> None:
-    vm.on_scan(SCAN.scan_text(code, source="manual"))  # type: ignore[attr-defined]
+    asyncio.run(vm.on_scan(SCAN.scan_text(code, source="manual")))  # type: ignore[attr-defined]
 
 
 # -- move ---------------------------------------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Callable
 from pathlib import Path
@@ -28,6 +29,7 @@ from mobile.viewmodels.verify import (
 from mobile.views import verify as verify_view
 from mobile.views.common import ERROR, WARN, Kit
 from shared_models.enums import Role
+from tests.aio import Run, run_fixture  # noqa: F401
 from tests.mobile.handheld_fixtures import make_handheld, server_api
 
 SCAN = ScanPipeline()
@@ -40,17 +42,17 @@ GRAPH = {"root": {"id": "u1", "code": "FG-MTR-01/SN9", "kind": "serial", "status
          "edges": [], "direction": "backward", "max_depth": 12, "total_nodes": 2}
 
 
-def test_origin_comes_from_the_replica_when_present(tmp_path: Path) -> None:
+def test_origin_comes_from_the_replica_when_present(run: Run[Any], tmp_path: Path) -> None:
     hh, _ = make_handheld(tmp_path, role=Role.ENGINEER)
     vm = OriginViewModel(hh)
-    vm.on_scan(SCAN.scan_text("RM-PC-01/PC-A", source="manual"))
+    run(vm.on_scan(SCAN.scan_text("RM-PC-01/PC-A", source="manual")))
     assert vm.origin.summary is not None and vm.origin.summary.source == "replica"
     assert ("field.supplier", "SUP-NBP Ningbo Polymer") in vm.origin.summary.lines
-    assert not vm.full_trace()  # offline: the replica's view stays
+    assert not run(vm.full_trace())  # offline: the replica's view stays
     assert vm.state.error == Msg.of("origin.trace_offline")
 
 
-def test_origin_not_in_the_replica_asks_the_backend_for_the_backward_trace(tmp_path: Path) -> None:
+def test_origin_not_in_the_replica_asks_the_backend_for_the_backward_trace(run: Run[Any], tmp_path: Path) -> None:
     asked: list[dict[str, str]] = []
 
     def trace(request: httpx.Request) -> httpx.Response:
@@ -59,16 +61,16 @@ def test_origin_not_in_the_replica_asks_the_backend_for_the_backward_trace(tmp_p
 
     hh, _ = make_handheld(tmp_path, role=Role.ENGINEER, api=server_api({("GET", "/api/trace"): trace}))
     vm = OriginViewModel(hh)
-    vm.on_scan(SCAN.scan_text("FG-MTR-01/SN9", source="manual"))
+    run(vm.on_scan(SCAN.scan_text("FG-MTR-01/SN9", source="manual")))
     assert asked == [{"code": "FG-MTR-01/SN9", "direction": "backward"}]
     assert [(t.depth, t.code, t.supplier) for t in vm.origin.trace] == [
         (0, "FG-MTR-01/SN9", ""), (2, "RM-PC-01/PC2610-A", "SUP-NBP NB-88121")]
 
 
-def test_origin_of_an_unknown_code_offline_says_the_network_is_needed(tmp_path: Path) -> None:
+def test_origin_of_an_unknown_code_offline_says_the_network_is_needed(run: Run[Any], tmp_path: Path) -> None:
     hh, _ = make_handheld(tmp_path, role=Role.ENGINEER)
     vm = OriginViewModel(hh)
-    vm.on_scan(SCAN.scan_text("FG-MTR-01/SN9", source="manual"))
+    run(vm.on_scan(SCAN.scan_text("FG-MTR-01/SN9", source="manual")))
     assert vm.state.error == Msg.of("origin.offline", code="FG-MTR-01/SN9")
 
 
@@ -77,13 +79,13 @@ def distributor(tmp_path: Path, api: object = None) -> VerifyViewModel:
     return VerifyViewModel(hh)
 
 
-def test_a_code_shipped_to_the_distributor_is_genuine(tmp_path: Path) -> None:
+def test_a_code_shipped_to_the_distributor_is_genuine(run: Run[Any], tmp_path: Path) -> None:
     vm = distributor(tmp_path)
-    vm.on_scan(SCAN.scan_text("FG-MTR-01/SN1", source="manual"))
+    run(vm.on_scan(SCAN.scan_text("FG-MTR-01/SN1", source="manual")))
     assert vm.verdict is not None and vm.verdict.outcome == GENUINE
 
 
-def test_verify_asks_the_backend_with_the_distributors_region(tmp_path: Path) -> None:
+def test_verify_asks_the_backend_with_the_distributors_region(run: Run[Any], tmp_path: Path) -> None:
     asked: list[dict[str, object]] = []
 
     def verify(request: httpx.Request) -> httpx.Response:
@@ -100,26 +102,26 @@ def test_verify_asks_the_backend_with_the_distributors_region(tmp_path: Path) ->
     vm.set_region("Anhui")
     outcomes = []
     for code in ("FG-MTR-01/SN1", "FG-MTR-01/SN2", "FG-MTR-01/SN3", "FAKE-1"):
-        vm.on_scan(SCAN.scan_text(code, source="manual"))
+        run(vm.on_scan(SCAN.scan_text(code, source="manual")))
         assert vm.verdict is not None
         outcomes.append(vm.verdict.outcome)
     assert outcomes == [GENUINE, DIVERTED, CLONE, UNKNOWN]
     assert {a["region"] for a in asked} == {"Anhui"} and all(a["device_id"] == "test-device" for a in asked)
 
 
-def test_verify_falls_back_to_the_resolver_without_a_verify_endpoint(tmp_path: Path) -> None:
+def test_verify_falls_back_to_the_resolver_without_a_verify_endpoint(run: Run[Any], tmp_path: Path) -> None:
     found = server_api({("GET", "/api/resolve"): lambda r: httpx.Response(200, json={"kind": "serial",
                                                                                      "label": "x", "id": "1"})})
     vm = distributor(tmp_path / "a", found)
-    vm.on_scan(SCAN.scan_text("FG-MTR-01/SN77", source="manual"))
+    run(vm.on_scan(SCAN.scan_text("FG-MTR-01/SN77", source="manual")))
     assert vm.verdict is not None and vm.verdict.outcome == DIVERTED
     vm = distributor(tmp_path / "b", server_api({}))
-    vm.on_scan(SCAN.scan_text("FAKE-0001", source="manual"))
+    run(vm.on_scan(SCAN.scan_text("FAKE-0001", source="manual")))
     assert vm.verdict is not None and vm.verdict.outcome == UNKNOWN
     vm = distributor(tmp_path / "c")
-    vm.on_scan(SCAN.scan_text("FAKE-0001", source="manual"))
+    run(vm.on_scan(SCAN.scan_text("FAKE-0001", source="manual")))
     assert vm.verdict is not None and vm.verdict.outcome == UNCHECKED
-    vm.on_scan(SCAN.scan_text("(01)06901234000017(21)X", source="manual"))  # bad check digit
+    run(vm.on_scan(SCAN.scan_text("(01)06901234000017(21)X", source="manual")))  # bad check digit
     assert vm.state.error is not None and vm.state.error.params["ai"] == "01"
 
 
@@ -148,7 +150,7 @@ def flagged_backend() -> object:
 
 
 def verdict_of(vm: VerifyViewModel, code: str) -> Verdict:
-    vm.on_scan(SCAN.scan_text(code, source="manual"))
+    asyncio.run(vm.on_scan(SCAN.scan_text(code, source="manual")))
     assert vm.verdict is not None
     return vm.verdict
 

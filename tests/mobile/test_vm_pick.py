@@ -3,6 +3,7 @@ replica, so it holds offline."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import date
 from pathlib import Path
 
@@ -29,7 +30,7 @@ def picking(hh: Handheld, part_no: str = "RM-PC-01", qty: float = 60) -> PickVie
 
 
 def scan(vm: PickViewModel, code: str) -> None:
-    vm.on_scan(SCAN.scan_text(code, source="manual"))
+    asyncio.run(vm.on_scan(SCAN.scan_text(code, source="manual")))
 
 
 def test_fefo_suggests_earliest_expiry_first_among_usable_lots(hh: Handheld) -> None:

@@ -3,7 +3,9 @@ quarantine; the command is validated before it is queued."""
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -11,6 +13,7 @@ from mobile.i18n import Msg
 from mobile.scanner import ScanPipeline
 from mobile.viewmodels.context import Handheld
 from mobile.viewmodels.receive import ReceiveViewModel
+from tests.aio import Run, run_fixture  # noqa: F401
 from tests.mobile.handheld_fixtures import GTIN_LBL, GTIN_MTR, GTIN_PC, make_handheld, queued
 
 SCAN = ScanPipeline()
@@ -22,7 +25,7 @@ def hh(tmp_path: Path) -> Handheld:
 
 
 def label(vm: ReceiveViewModel, hri: str) -> None:
-    vm.on_scan(SCAN.scan_text(hri, source="manual"))
+    asyncio.run(vm.on_scan(SCAN.scan_text(hri, source="manual")))
 
 
 def test_dates_lot_and_quantity_come_from_the_gs1_label(hh: Handheld) -> None:
@@ -101,9 +104,9 @@ def test_malformed_command_is_refused_before_it_is_queued(hh: Handheld) -> None:
     assert hh.store.pending_count() == 0
 
 
-def test_scanning_a_location_sets_the_receiving_bin(hh: Handheld) -> None:
+def test_scanning_a_location_sets_the_receiving_bin(run: Run[Any], hh: Handheld) -> None:
     vm = ReceiveViewModel(hh)
-    vm.on_scan(SCAN.scan_text("SZ-RM-02", source="wedge"))
+    run(vm.on_scan(SCAN.scan_text("SZ-RM-02", source="wedge")))
     assert vm.form.location == "SZ-RM-02"
-    vm.on_scan(SCAN.scan_text("(414)6901234000108", source="manual"))
+    run(vm.on_scan(SCAN.scan_text("(414)6901234000108", source="manual")))
     assert vm.form.location == "SZ-RCV"

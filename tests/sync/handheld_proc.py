@@ -9,9 +9,9 @@ Event ids are uuid5 of (tag, index), so the test knows them without asking. Prin
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import sys
-import time
 import uuid
 
 from sync.client import Backoff, HttpConnector, LocalStore, SyncClient, SyncUnavailable
@@ -29,7 +29,7 @@ def lot_no(tag: str, index: int) -> str:
     return f"{tag.upper()}{index:05d}"
 
 
-def main() -> int:
+async def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("db")
     parser.add_argument("url")
@@ -44,15 +44,15 @@ def main() -> int:
         store.record("event_command", event_id(args.tag, i), {
             "kind": "receive", "occurred_at": at(i % 1000), "supplier": "SUP-B", "item": "PCB-01",
             "lot_no": lot_no(args.tag, i), "qty": 1 + i % 7, "location": "S1-A-01"})
-        time.sleep(args.pace)
+        await asyncio.sleep(args.pace)
     print(json.dumps({"stage": "recorded", "n": args.record}), flush=True)
     client = SyncClient(store, HttpConnector(args.url, args.user, f"{args.user}-pass-1"), batch_size=args.batch,
                         backoff=Backoff(base_s=0.02, max_s=0.2, max_attempts=50))
     for _ in range(200):
         try:
-            report = client.sync_once()
+            report = await client.sync_once()
         except SyncUnavailable:
-            time.sleep(0.05)
+            await asyncio.sleep(0.05)
             continue
         if report.applied and store.pending_count() == 0 and not store.kv_get(WRITE_NEEDED):
             status = client.status()
@@ -63,4 +63,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(asyncio.run(main()))

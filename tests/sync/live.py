@@ -31,6 +31,7 @@ from sync.client import Backoff, HttpConnector, LocalStore, SyncClient, SyncUnav
 from sync.client.upload import WRITE_NEEDED
 from sync.protocol import canonical_json
 from sync.server.stream import StreamOptions
+from tests.aio import Run, run_fixture  # noqa: F401 - `handheld` runs on the test's loop
 from tests.factories import Plant, at, build_plant
 
 
@@ -172,16 +173,16 @@ def receive(lot: str, qty: float = 10, minute: int = 0, location: str = "S1-A-01
     return command("receive", minute, supplier="SUP-B", item=item, lot_no=lot, qty=qty, location=location)
 
 
-def sync_until_quiet(client: SyncClient, *, attempts: int = 40) -> int:
+async def sync_until_quiet(client: SyncClient, *, attempts: int = 40) -> int:
     """sync_once until a pass uploads nothing, applies its checkpoint and raises nothing; returns the failures.
     Between failed passes it waits as the handheld's own loop does (the client's backoff)."""
     failures = 0
     for _ in range(attempts):
         try:
-            report = client.sync_once()
+            report = await client.sync_once()
         except SyncUnavailable:
             failures += 1
-            client.backoff.sleep(client.backoff.delay(failures))
+            await client.backoff.wait(client.backoff.delay(failures))
             continue
         if report.applied and client.store.pending_count() == 0 and not client.store.kv_get(WRITE_NEEDED):
             return failures
@@ -199,8 +200,9 @@ def live_fixture(engine: Engine, settings: Settings, plant: Plant) -> Iterator[L
 
 
 @pytest.fixture(name="handheld")
-def handheld_fixture(live: LiveServer, tmp_path: Path) -> Iterator[Callable[..., SyncClient]]:
-    """handheld("picker") → a SyncClient on its own local file, logged in as that demo user."""
+def handheld_fixture(live: LiveServer, tmp_path: Path, run: Run[Any]) -> Iterator[Callable[..., SyncClient]]:
+    """handheld("picker") → a SyncClient on its own local file, logged in as that demo user; its calls go to the
+    test's one event loop (`run`)."""
     made: list[SyncClient] = []
     logins: dict[tuple[str, str], HttpConnector] = {}  # one login per user and server: a password hash is slow
 
@@ -216,4 +218,6 @@ def handheld_fixture(live: LiveServer, tmp_path: Path) -> Iterator[Callable[...,
 
     yield make
     for client in made:
-        client.close()
+        run(client.aclose())
+    for connector in logins.values():
+        run(connector.transport.aclose())

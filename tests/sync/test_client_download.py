@@ -4,7 +4,7 @@ that keeps confirmed local writes from flickering. Lines are built with the serv
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +12,7 @@ import httpx
 import pytest
 
 from sync.client import LocalStore, Outcome, StreamCut, Transport
+from sync.client.adapters.httpx_http import HttpxHttp
 from sync.client.download import WRITE_TARGET, Downloader, DownloadReport
 from sync.protocol import (
     add_checksums,
@@ -23,6 +24,7 @@ from sync.protocol import (
     put_checksum,
     remove_checksum,
 )
+from tests.aio import Run, run_fixture  # noqa: F401
 
 
 def put(op_id: int, id_: str, **data: Any) -> dict[str, Any]:
@@ -135,25 +137,39 @@ def test_a_confirmed_write_gives_way_only_at_its_write_checkpoint(store: LocalSt
     assert store.get("unit", "u1") == {"id": "u1", "qty": 5}
 
 
-def stream_of(body: Iterator[bytes]) -> Transport:
-    return Transport(httpx.Client(transport=httpx.MockTransport(
-        lambda request: httpx.Response(200, content=body, headers={"content-type": "application/x-ndjson"}))))
+def stream_of(body: AsyncIterator[bytes]) -> Transport:
+    return Transport(HttpxHttp(httpx.AsyncClient(transport=httpx.MockTransport(
+        lambda request: httpx.Response(200, content=body, headers={"content-type": "application/x-ndjson"})))))
 
 
-def test_a_partial_last_line_is_dropped_and_reported_as_a_cut() -> None:
+async def chunks(*parts: bytes) -> AsyncIterator[bytes]:
+    for part in parts:
+        yield part
+
+
+def test_a_partial_last_line_is_dropped_and_reported_as_a_cut(run: Run[Any]) -> None:
     whole = encode_line(checkpoint_complete_line(1))
-    transport = stream_of(iter([whole, whole[:7]]))
-    with transport.stream("http://sync/sync/stream", {}, "t") as lines:
-        got = [next(lines)]
-        with pytest.raises(StreamCut, match="mid-line"):
-            next(lines)
-    assert got == [checkpoint_complete_line(1)]
+    transport = stream_of(chunks(whole, whole[:7]))
+
+    async def read() -> list[dict[str, Any]]:
+        got = []
+        async with transport.stream("http://sync/sync/stream", {}, "t") as lines:
+            got.append(await anext(lines))
+            with pytest.raises(StreamCut, match="mid-line"):
+                await anext(lines)
+        return got
+
+    assert run(read()) == [checkpoint_complete_line(1)]
 
 
-def test_a_connection_lost_mid_stream_is_a_cut() -> None:
-    def body() -> Iterator[bytes]:
+def test_a_connection_lost_mid_stream_is_a_cut(run: Run[Any]) -> None:
+    async def body() -> AsyncIterator[bytes]:
         yield encode_line(checkpoint_complete_line(1))
         raise httpx.ReadError("connection reset by peer")
 
-    with stream_of(body()).stream("http://sync/sync/stream", {}, "t") as lines, pytest.raises(StreamCut):
-        list(lines)
+    async def read() -> None:
+        async with stream_of(body()).stream("http://sync/sync/stream", {}, "t") as lines:
+            with pytest.raises(StreamCut):
+                [line async for line in lines]
+
+    run(read())

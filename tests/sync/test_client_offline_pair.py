@@ -25,6 +25,7 @@ from shared_models import commands as cmd
 from shared_models.masterdata import Item
 from shared_models.trace import Event, StockOnHand, Unit
 from sync.client import Backoff, HttpConnector, LocalStore, SyncClient
+from tests.aio import Run, run_fixture  # noqa: F401
 from tests.factories import Plant, at, eid
 from tests.sync.live import LiveServer, client_rows, command, live_fixture, server_rows_for  # noqa: F401
 
@@ -89,14 +90,20 @@ class Model:
 
 
 @pytest.fixture
-def pair(live: LiveServer, tmp_path: Path) -> Iterator[Any]:
+def pair(live: LiveServer, tmp_path: Path, run: Run[Any]) -> Iterator[Any]:
     connectors = {u: HttpConnector(live.url, u, f"{u}-pass-1") for u in USERS}  # one login each per test
+    made: list[SyncClient] = []
 
     def make(example: int) -> list[SyncClient]:
-        return [SyncClient(LocalStore(tmp_path / f"{example}-{u}.db"), connectors[u],
-                           backoff=Backoff(base_s=0.01, max_s=0.1)) for u in USERS]
+        made.extend(SyncClient(LocalStore(tmp_path / f"{example}-{u}.db"), connectors[u],
+                               backoff=Backoff(base_s=0.01, max_s=0.1)) for u in USERS)
+        return made[-len(USERS):]
 
     yield make
+    for client in made:
+        run(client.aclose())
+    for connector in connectors.values():
+        run(connector.transport.aclose())
 
 
 def record(client: SyncClient, kind: str, arg: Any, minute: int, lot: str, prefix: str,
@@ -128,7 +135,7 @@ def record(client: SyncClient, kind: str, arg: Any, minute: int, lot: str, prefi
                      suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(steps=st.lists(st.tuples(st.integers(0, 1), ACTIONS), min_size=2, max_size=10),
        rounds=st.lists(st.tuples(st.integers(0, 1), st.integers(1, 3)), max_size=6))
-def test_two_offline_handhelds_converge_by_the_conflict_policy(engine: Engine, plant: Plant, pair: Any,
+def test_two_offline_handhelds_converge_by_the_conflict_policy(run: Run[Any], engine: Engine, plant: Plant, pair: Any,
                                                                steps: list[Any], rounds: list[Any]) -> None:
     n = next(EXAMPLES)
     prefix, lot = f"E{n}", f"PCB-01/E{n}SH"
@@ -142,7 +149,7 @@ def test_two_offline_handhelds_converge_by_the_conflict_policy(engine: Engine, p
     clients = pair(n)
     for client in clients:
         client.uploader.keep_records = True
-        client.sync_once()
+        run(client.sync_once())
     queued: list[list[tuple[int, str, Any, int, int, str]]] = [[], []]  # op id, kind, arg, minute, version, row id
     for minute, (who, (kind, arg)) in enumerate(steps, start=10):
         op_id, version, row_id = record(clients[who], kind, arg, minute, lot, prefix, plant)
@@ -152,12 +159,12 @@ def test_two_offline_handhelds_converge_by_the_conflict_policy(engine: Engine, p
     sent = [0, 0]
     for who, size in rounds:
         clients[who].uploader.batch_size = size
-        report = clients[who].upload(max_batches=1)
+        report = run(clients[who].upload(max_batches=1))
         verdicts.update({(who, v.op_id): (v.status.value, v.code) for v in report.verdicts})
         order += [(who, i) for i in range(sent[who], min(sent[who] + size, len(queued[who])))]
         sent[who] = min(sent[who] + size, len(queued[who]))
     for who in (0, 1, 0):  # the rest of A's queue, then B's (B now sees all), then A sees B's
-        report = clients[who].sync_once()
+        report = run(clients[who].sync_once())
         assert report.upload is not None
         verdicts.update({(who, v.op_id): (v.status.value, v.code) for v in report.upload.verdicts})
         order += [(who, i) for i in range(sent[who], len(queued[who]))]

@@ -4,17 +4,18 @@ the handheld ends up showing exactly the rows the server holds for its user."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import signal
 import sqlite3
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy.engine import Engine
@@ -22,6 +23,7 @@ from sqlalchemy.engine import Engine
 from backend.config import Settings
 from sync.client import SyncClient, SyncUnavailable
 from sync.server.stream import StreamOptions
+from tests.aio import Run, run_fixture  # noqa: F401
 from tests.factories import Plant
 from tests.sync.fault_proxy import PASS, Fault, FaultProxy, RandomFaults, Request
 from tests.sync.handheld_proc import event_id
@@ -73,7 +75,7 @@ def assert_converged(engine: Engine, client: SyncClient, username: str) -> None:
 # -- the network ---------------------------------------------------------------------------------------------------
 
 
-def test_a_faulty_network_loses_and_duplicates_nothing(engine: Engine, live: LiveServer,
+def test_a_faulty_network_loses_and_duplicates_nothing(run: Run[Any], engine: Engine, live: LiveServer,
                                                        handheld: Handheld) -> None:
     """Refused connections, answers lost after the server acted, requests sent twice, delays and responses cut
     after N bytes, on uploads, write checkpoints and streams alike (PROXY_EVENTS receive events)."""
@@ -82,18 +84,18 @@ def test_a_faulty_network_loses_and_duplicates_nothing(engine: Engine, live: Liv
     with FaultProxy(live.port, plan) as proxy:
         picker = handheld("picker", url=proxy.url, batch_size=50)
         ids = queue_receipts(picker, PROXY_EVENTS, "N")
-        sync_until_quiet(picker, attempts=300)
+        run(sync_until_quiet(picker, attempts=300))
     assert set(ALL_FAULTS) <= set(proxy.seen)
     assert_exactly_once(engine, set(ids))
     assert_converged(engine, picker, "picker")
     assert picker.status().resyncs == 0  # a cut is not a checksum failure: what arrived whole is kept
 
 
-def test_a_stream_cut_mid_line_keeps_the_whole_pages_and_resumes(engine: Engine, live: LiveServer,
+def test_a_stream_cut_mid_line_keeps_the_whole_pages_and_resumes(run: Run[Any], engine: Engine, live: LiveServer,
                                                                  handheld: Handheld) -> None:
     loader = handheld("picker", name="loader")
     queue_receipts(loader, 200, "S")
-    loader.upload()
+    run(loader.upload())
     cuts = iter([700, 5_000, 23_456, 61_000, 97_531])  # bytes let through: mid-line more often than not
 
     def plan(request: Request) -> Fault:
@@ -106,35 +108,25 @@ def test_a_stream_cut_mid_line_keeps_the_whole_pages_and_resumes(engine: Engine,
         positions = []
         for _ in range(5):
             with pytest.raises(SyncUnavailable):
-                picker.sync_once()
+                run(picker.sync_once())
             positions.append(sum(int(b["after"]) for b in picker.downloader.request_body()["buckets"]))
-        picker.sync_once()
+        run(picker.sync_once())
     assert proxy.seen["cut"] == 5 and positions == sorted(positions) and positions[-1] > positions[0]
     assert_converged(engine, picker, "picker")
 
 
-def test_concurrent_uploads_reordered_on_the_way_are_each_applied_once(engine: Engine, live: LiveServer,
+def test_concurrent_uploads_reordered_on_the_way_are_each_applied_once(run: Run[Any], engine: Engine, live: LiveServer,
                                                                         handheld: Handheld) -> None:
     """Three handhelds upload at once; the proxy holds their batches and lets them through newest first."""
     with FaultProxy(live.port, reorder_window=3, reorder_wait_s=0.3) as proxy:
         clients = [handheld(user, name=f"{user}-{n}", url=proxy.url, batch_size=25)
                    for n, user in enumerate(("picker", "picker", "qa"))]
         ids = [i for n, c in enumerate(clients) for i in queue_receipts(c, REORDER_EVENTS, f"R{n}")]
-        errors: list[BaseException] = []
-
-        def sync(client: SyncClient) -> None:
-            try:
-                sync_until_quiet(client)
-            except BaseException as exc:  # handed to the test thread below
-                errors.append(exc)
-
-        threads = [threading.Thread(target=sync, args=(c,)) for c in clients]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join(timeout=300)
+        outcomes = run(asyncio.wait_for(asyncio.gather(*(sync_until_quiet(c) for c in clients),
+                                                       return_exceptions=True), 300))
+        errors = [o for o in outcomes if isinstance(o, BaseException)]
         for client in clients:  # each has seen the others' events only if it synced after them
-            sync_until_quiet(client)
+            run(sync_until_quiet(client))
     assert errors == [] and proxy.seen["reordered"] > 0
     assert_exactly_once(engine, set(ids))
     for client, user in zip(clients, ("picker", "picker", "qa"), strict=True):
@@ -205,7 +197,7 @@ def test_a_handheld_killed_mid_upload_and_mid_recording_loses_and_duplicates_not
 # -- the backend restarted -------------------------------------------------------------------------------------------
 
 
-def test_a_backend_restarted_mid_batch_loses_and_duplicates_nothing(engine: Engine, settings: Settings,
+def test_a_backend_restarted_mid_batch_loses_and_duplicates_nothing(run: Run[Any], engine: Engine, settings: Settings,
                                                                     plant: Plant, handheld: Handheld) -> None:
     """The web server goes away twice while a batch of 200 is being applied (RESTART_EVENTS receive events), ten
     ops to a commit: the answer is lost with the batch half done. The worker thread applying it finishes on its
@@ -213,21 +205,17 @@ def test_a_backend_restarted_mid_batch_loses_and_duplicates_nothing(engine: Engi
     with LiveServer(engine, replace(settings, upload_chunk_ops=10), StreamOptions(once=True, batch_size=50)) as live:
         picker = handheld("picker", url=live.url, batch_size=200)
         ids = queue_receipts(picker, RESTART_EVENTS, "B")
-        done = threading.Event()
+        at_restart: list[int] = []
 
-        def keep_syncing() -> None:
-            sync_until_quiet(picker, attempts=400)
-            done.set()
+        def restart_twice() -> None:  # the server's side, beside the handheld's event loop
+            for goal in (RESTART_EVENTS // 4, RESTART_EVENTS // 2):
+                wait_for(lambda goal=goal: len(events_on_server(engine)) >= goal)
+                at_restart.append(len(events_on_server(engine)))
+                live.restart(force=True, down_s=0.3)
 
-        runner = threading.Thread(target=keep_syncing, daemon=True)
-        runner.start()
-        at_restart = []
-        for goal in (RESTART_EVENTS // 4, RESTART_EVENTS // 2):
-            wait_for(lambda goal=goal: len(events_on_server(engine)) >= goal)
-            at_restart.append(len(events_on_server(engine)))
-            live.restart(force=True, down_s=0.3)
-        runner.join(timeout=600)
-    assert done.is_set() and all(0 < n < RESTART_EVENTS for n in at_restart)
+        run(asyncio.wait_for(asyncio.gather(sync_until_quiet(picker, attempts=400),
+                                            asyncio.to_thread(restart_twice)), 600))
+    assert len(at_restart) == 2 and all(0 < n < RESTART_EVENTS for n in at_restart)
     assert_exactly_once(engine, set(ids))
     assert_converged(engine, picker, "picker")
 
@@ -237,7 +225,8 @@ def test_a_backend_restarted_mid_batch_loses_and_duplicates_nothing(engine: Engi
 
 @slow
 @pytest.mark.parametrize("engine", ["sqlite"], indirect=True)
-def test_ten_thousand_offline_events_through_a_faulty_network(engine: Engine, settings: Settings, plant: Plant,
+def test_ten_thousand_offline_events_through_a_faulty_network(run: Run[Any], engine: Engine, settings: Settings,
+                                                              plant: Plant,
                                                               handheld: Handheld, live: LiveServer) -> None:
     """VOLUME_EVENTS receive events queued offline, uploaded in batches of 1,000 and downloaded back (about
     30,000 rows) through a network that refuses, loses answers, duplicates and cuts. SQLite only: the server's
@@ -247,7 +236,7 @@ def test_ten_thousand_offline_events_through_a_faulty_network(engine: Engine, se
     with FaultProxy(live.port, plan) as proxy:
         picker = handheld("picker", url=proxy.url, batch_size=1000)
         ids = queue_receipts(picker, VOLUME_EVENTS, "V")
-        sync_until_quiet(picker, attempts=200)
+        run(sync_until_quiet(picker, attempts=200))
     assert set(ALL_FAULTS) <= set(proxy.seen)
     assert_exactly_once(engine, set(ids))
     assert_converged(engine, picker, "picker")
