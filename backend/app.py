@@ -13,6 +13,7 @@ from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.spec import Components, SecurityScheme
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError
 
 from backend import audit, hooks
 from backend.audit.controller import AuditController
@@ -23,7 +24,13 @@ from backend.auth.tokens import TokenIssuer
 from backend.config import Settings
 from backend.db import WalCheckpointer, make_engine
 from backend.deps import provide_db, provide_principal, provide_settings
-from backend.errors import DomainError, domain_error_handler, http_error_handler, unexpected_error_handler
+from backend.errors import (
+    DomainError,
+    database_error_handler,
+    domain_error_handler,
+    http_error_handler,
+    unexpected_error_handler,
+)
 from backend.gates.controller import GateController
 from backend.limits import refuse_deep_json
 from backend.masterdata.controller import MASTERDATA_CONTROLLERS
@@ -88,7 +95,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None,
         middleware=[DefineMiddleware(BearerAuthMiddleware,
                                      exclude=["^/health$", "^/schema", "^/\\.well-known/", "^/api/auth/login$"])],
         exception_handlers={DomainError: domain_error_handler, HTTPException: http_error_handler,
-                            Exception: unexpected_error_handler},
+                            DBAPIError: database_error_handler, Exception: unexpected_error_handler},
         before_request=refuse_deep_json,
         openapi_config=OpenAPIConfig(
             title="Lotline", version="0.1.0",

@@ -8,6 +8,7 @@ from uuid import uuid4
 
 from litestar import Request, Response
 from litestar.exceptions import HTTPException
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, OperationalError
 
 from shared_models.bounds import round_to_uom, shorten
 
@@ -104,6 +105,26 @@ def _shortened(value: Any) -> Any:
     if isinstance(value, dict):
         return {k: _shortened(v) for k, v in value.items()}
     return value
+
+
+def database_error_handler(request: Request[Any, Any, Any], exc: DBAPIError) -> Response[dict[str, Any]]:
+    """What the database refused, as the caller's problem or a temporary one, never a bare 500:
+    - a value the database cannot hold (a NUL byte in text, a number out of its range): 400 naming it;
+    - a write that clashes with stored data (a unique key taken meanwhile): 409;
+    - the database busy or unreachable (SQLite's write lock past its timeout, a dropped connection): 503, retry.
+    Anything else is a bug and goes to `unexpected_error_handler`."""
+    reason = shorten(str(exc.orig if exc.orig is not None else exc).strip().splitlines()[0])
+    if isinstance(exc, DataError):
+        return Response({"code": "invalid_value", "detail": f"The database cannot store a value sent: {reason}"},
+                        status_code=400)
+    if isinstance(exc, IntegrityError):
+        return Response({"code": "write_conflict", "detail": f"The change clashes with stored data: {reason}. "
+                         "Reload and try again."}, status_code=409)
+    if isinstance(exc, OperationalError) or exc.connection_invalidated:
+        log.warning("database unavailable on %s %s: %s", request.method, request.url.path, reason)
+        return Response({"code": "temporarily_unavailable", "detail": "The database is busy or unreachable; "
+                         "try again shortly."}, status_code=503, headers={"Retry-After": "2"})
+    return unexpected_error_handler(request, exc)
 
 
 def unexpected_error_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[dict[str, Any]]:
