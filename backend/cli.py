@@ -1,4 +1,5 @@
-"""The `lotline` command: demo, serve, build-app, db upgrade, seed, trace, recall-scope, users, keys, backup and restore."""
+"""The `lotline` command: demo, serve, build-app, db upgrade, seed, trace, recall-scope, users, keys, backup and
+restore."""
 
 from __future__ import annotations
 
@@ -109,7 +110,8 @@ def _tls_files(settings: Settings, host: str) -> tuple[str, str, list[str]]:
     names, addresses = machine_names()
     files = ensure_tls(settings.tls_dir, names, addresses)
     console.print(f"local CA {files.ca_cert} (SHA-256 {ca_fingerprint(files.ca_cert)[:23]}…)")
-    hosts = [host] if host not in ("0.0.0.0", "::") else [str(a) for a in addresses if a.version == 4] + names[1:2]
+    hosts = [host] if host not in ("0.0.0.0", "::") else \
+        [str(a) for a in addresses if a.version == 4 and not a.is_loopback] + names[1:2]
     return str(files.cert), str(files.key), hosts
 
 

@@ -13,6 +13,7 @@ from pathlib import Path, PurePosixPath
 
 from litestar import Request, Response, Router, get
 from litestar.datastructures import State
+from litestar.params import FromPath
 from litestar.response import File, Redirect
 
 PREFIX = "/app"
@@ -39,7 +40,7 @@ def _not_built(folder: Path) -> Response[str]:
 def shell_file(folder: Path, rel: str, accept_encoding: str) -> File | None:
     """The bundle file for `rel` (a path under /app/), or None when there is none. Never leaves `folder`."""
     parts = PurePosixPath(rel or "index.html").parts
-    if any(p in ("..", "") or p.startswith(".") for p in parts) or rel.endswith(".gz") and rel != "app.tar.gz":
+    if any(p in ("..", "") or p.startswith(".") for p in parts) or (rel.endswith(".gz") and rel != "app.tar.gz"):
         return None
     path = folder.joinpath(*parts)
     if not path.is_file():
@@ -66,8 +67,8 @@ def app_root(request: Request) -> Response[str] | File | Redirect:  # type: igno
 
 
 @get("/{rel:path}", sync_to_thread=False)
-def app_path(request: Request, rel: str) -> Response[str] | File:  # type: ignore[type-arg]
-    return app_file(request, rel.lstrip("/"))
+def app_path(request: Request, rel: FromPath[Path]) -> Response[str] | File:  # type: ignore[type-arg]
+    return app_file(request, rel.as_posix().lstrip("/"))
 
 
 def app_file(request: Request, rel: str) -> Response[str] | File:  # type: ignore[type-arg]

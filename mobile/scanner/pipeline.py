@@ -5,13 +5,15 @@ from __future__ import annotations
 import datetime as dt
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .debounce import DEFAULT_WINDOW_MS, Debouncer
-from .decode import Decoder, Decoding
 from .interpret import interpret, split_aim
 from .preprocess import DEFAULT_MAX_SIDE, prepare
 from .result import ScanError, ScanResult, Symbol
+
+if TYPE_CHECKING:  # zxing-cpp and numpy load with the first Decoder: importing this module works in the browser
+    from .decode import Decoder, Decoding
 
 
 class ScanPipeline:
@@ -31,11 +33,20 @@ class ScanPipeline:
         clock: Callable[[], float] = time.monotonic,
         today: dt.date | None = None,
     ) -> None:
-        self.decoder = decoder or Decoder()
+        self._decoder = decoder
         self.max_side = max_side
         self.debouncer = Debouncer(debounce_ms, clock=clock)
         self.today = today
         self.last_decoding: Decoding | None = None
+
+    @property
+    def decoder(self) -> Decoder:
+        """zxing-cpp, made on first use: a pipeline that only reads typed text never loads it (the browser)."""
+        if self._decoder is None:
+            from .decode import Decoder
+
+            self._decoder = Decoder()
+        return self._decoder
 
     def read(self, frame: Any) -> list[ScanResult]:
         """Every code in the frame, not debounced; [] when there is none. Raises ScanError for a non-image."""

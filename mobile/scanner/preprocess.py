@@ -6,8 +6,11 @@ import sys
 from dataclasses import dataclass
 from typing import Any
 
-import cv2
-import numpy as np
+try:  # absent in the browser (Pyodide): the PWA decodes encoded pictures with zxing-cpp's WebAssembly build
+    import cv2
+    import numpy as np
+except ImportError:  # pragma: no cover - server mode always has both
+    cv2 = np = None  # type: ignore[assignment]
 
 from .result import ScanError
 

@@ -13,6 +13,7 @@ let browser = null;
 let context = null;
 let page = null;
 const logs = [];
+const requests = [];  // every URL the context asked for (page, workers, service worker): the PWA tests read it
 
 const sel = (id) => `[flt-semantics-identifier="${id}"]`;
 
@@ -74,6 +75,7 @@ const commands = {
       browser = await chromium.launch({ executablePath, headless: true, args: launchArgs });
       context = await browser.newContext({ viewport: { width, height }, locale, permissions: ['camera'] });
     }
+    context.on('request', (r) => requests.push(r.url()));
     page = context.pages()[0] || await context.newPage();
     page.on('console', (m) => logs.push(`${m.type()}: ${m.text()}`));
     page.on('pageerror', (e) => logs.push(`pageerror: ${e.message}`));
@@ -139,6 +141,25 @@ const commands = {
   },
   async logs() {
     return logs.splice(0);
+  },
+  async requests() {
+    return requests.splice(0);
+  },
+  async evaluate({ expr }) {
+    return page.evaluate(expr);
+  },
+  async waitFor({ expr, timeout = 30000 }) {
+    await page.waitForFunction(expr, null, { timeout });
+    return true;
+  },
+  async offline({ on = true }) {
+    await context.setOffline(on);
+    return true;
+  },
+  async reload({ timeout = 60000 }) {
+    await page.reload({ waitUntil: 'load', timeout });
+    await semantics(timeout);
+    return true;
   },
   async close() {
     if (context) await context.close();
