@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,7 +16,7 @@ from typer.testing import CliRunner
 from backend.auth.principal import SYSTEM
 from backend.auth.service import principal_of
 from backend.cli import app as cli
-from backend.db import Batch, make_engine
+from backend.db import Batch
 from backend.errors import DomainError
 from backend.eventlog import GENESIS, SiteChain, verify_all
 from backend.migrate import upgrade
@@ -27,8 +26,8 @@ from shared_models import commands as cmd
 from shared_models.trace import Event
 from sync.server.tables import OpLogEntry
 from tests.backend.story import TODAY, receive, tell_story, warehouse
-from tests.conftest import POSTGRES_URL
 from tests.factories import Plant, at, eid
+from tests.migrations import engine_at
 
 
 def chains(engine: Engine) -> dict[str, SiteChain]:
@@ -183,31 +182,7 @@ BEFORE_0006 = [
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def at_0005(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
-    if request.param == "sqlite":
-        engine = make_engine(f"sqlite:///{tmp_path / 'old.db'}")
-        upgrade(engine, "0005")
-        yield engine
-        engine.dispose()
-        return
-    if not POSTGRES_URL:
-        pytest.skip("PostgreSQL tests need LOTLINE_TEST_POSTGRES_URL (e.g. postgresql://postgres@127.0.0.1:5432/test)")
-    schema = f"lotline_chain_{os.getpid()}"
-    admin = make_engine(POSTGRES_URL)
-
-    def drop() -> None:
-        with admin.begin() as conn:
-            conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
-            conn.execute(text(f"DROP PUBLICATION IF EXISTS powersync_{schema}"))
-
-    drop()
-    with admin.begin() as conn:
-        conn.execute(text(f"CREATE SCHEMA {schema}"))
-    engine = make_engine(POSTGRES_URL, schema=schema)
-    upgrade(engine, "0005")
-    yield engine
-    engine.dispose()
-    drop()
-    admin.dispose()
+    yield from engine_at("0005", request.param, tmp_path)
 
 
 def test_migration_0006_links_stored_events_per_site_in_recorded_order(at_0005: Engine) -> None:

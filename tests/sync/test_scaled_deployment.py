@@ -4,7 +4,6 @@ customer, the `powersync` publication holds the synced tables, and sync/sync-str
 from __future__ import annotations
 
 import json
-import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,10 +13,9 @@ import yaml
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
-from backend.db import make_engine
 from backend.migrate import upgrade
 from backend.sync.policy import SYNCED_TABLES, LotlinePolicy, bucket
-from tests.conftest import POSTGRES_URL
+from tests.migrations import engine_at
 
 STREAMS = Path(__file__).resolve().parents[2] / "sync" / "sync-streams.yaml"
 
@@ -45,31 +43,7 @@ BEFORE_0004 = [
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def at_0003(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
     """A database migrated to 0003 (before the keys), SQLite or a schema of its own on PostgreSQL."""
-    if request.param == "sqlite":
-        engine = make_engine(f"sqlite:///{tmp_path / 'old.db'}")
-        upgrade(engine, "0003")
-        yield engine
-        engine.dispose()
-        return
-    if not POSTGRES_URL:
-        pytest.skip("PostgreSQL tests need LOTLINE_TEST_POSTGRES_URL (e.g. postgresql://postgres@127.0.0.1:5432/test)")
-    schema = f"lotline_mig_{os.getpid()}"
-    admin = make_engine(POSTGRES_URL)
-
-    def drop() -> None:
-        with admin.begin() as conn:
-            conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
-            conn.execute(text(f"DROP PUBLICATION IF EXISTS powersync_{schema}"))
-
-    drop()
-    with admin.begin() as conn:
-        conn.execute(text(f"CREATE SCHEMA {schema}"))
-    engine = make_engine(POSTGRES_URL, schema=schema)
-    upgrade(engine, "0003")
-    yield engine
-    engine.dispose()
-    drop()
-    admin.dispose()
+    yield from engine_at("0003", request.param, tmp_path)
 
 
 def test_migration_0004_fills_the_keys_from_what_the_rows_point_at(at_0003: Engine) -> None:
