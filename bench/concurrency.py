@@ -44,14 +44,10 @@ _spec = importlib.util.spec_from_file_location("bench_sync", ROOT / "bench" / "s
 assert _spec is not None and _spec.loader is not None
 bench_sync = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(bench_sync)
+percentile = bench_sync.percentile
 
 HOT_LOTS = 4
 HOT_QTY = 60
-
-
-def percentile(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
 
 
 def login(url: str) -> dict[str, str]:
