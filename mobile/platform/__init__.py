@@ -61,7 +61,10 @@ async def browser_platform(*, decoder: FrameDecoder | None = None, photos: Photo
     opened). Raises OSError when IndexedDB cannot be read."""
     storage = storage or IdbfsStorage(BROWSER_DATA_DIR)
     data = Path(await storage.open())
-    return Platform("browser", data, storage, decoder or NoDecoder(), photos or NoPhotos())
+    from mobile.platform.browser_decoder import WasmDecoder  # here: server mode never imports the browser's
+    from mobile.platform.browser_photos import CanvasPhotos
+
+    return Platform("browser", data, storage, decoder or WasmDecoder(), photos or CanvasPhotos())
 
 
 async def start_platform(data_dir: str | Path | None = None, **plugins: object) -> Platform:

@@ -10,13 +10,10 @@ import numpy as np
 import zxingcpp
 
 from . import zbar
+from .formats import FORMATS, reported_format
 from .preprocess import enhance_contrast, invert
 from .result import Symbol
 
-#: The symbologies Lotline prints and receives (GS1-128 is Code 128 with FNC1).
-FORMATS: tuple[str, ...] = (
-    "EAN13", "EAN8", "UPCA", "UPCE", "Code128", "QRCode", "MicroQRCode", "DataMatrix", "PDF417",
-)  # fmt: skip
 #: Retries in order after the cheap "plain" attempt.
 ATTEMPTS: tuple[str, ...] = ("plain", "rotated", "inverted", "contrast")
 # Without try_rotate zxing misses row-scanned symbols beyond ~30° and DataMatrix beyond ~30°; QR and Micro QR
@@ -70,7 +67,6 @@ class Decoder:
         self._all = _formats(self.formats)
         turnable = [f for f in self.formats if f in _TURN_SENSITIVE]
         self._turnable = _formats(turnable) if turnable else None
-        self._upca = "UPCA" in self.formats
         use_zbar = zbar.available() if zbar_fallback is None else zbar_fallback
         if use_zbar and not zbar.available():
             raise RuntimeError(zbar.UNAVAILABLE_REASON)
@@ -128,9 +124,7 @@ class Decoder:
         return [self._symbol(b, attempt) for b in hits]
 
     def _symbol(self, b: zxingcpp.Barcode, attempt: str) -> Symbol:
-        fmt = b.format.name
-        if fmt == "EAN13" and self._upca and b.text.startswith("0"):
-            fmt = "UPCA"  # identical bars: zxing names the symbol EAN-13 when both are enabled
+        fmt = reported_format(b.format.name, b.text, self.formats)
         p = b.position
         corners = tuple((pt.x, pt.y) for pt in (p.top_left, p.top_right, p.bottom_right, p.bottom_left))
         return Symbol(b.text, fmt, b.symbology_identifier or None, b.content_type.name, attempt, corners)

@@ -103,20 +103,26 @@ class ScanPipeline:
         return first if self.debouncer.accept(first.text, source="camera", extend=extend) else None
 
     def _from_symbol(self, sym: Symbol, ms: float, scale: float) -> ScanResult:
-        reading = interpret(sym.text, symbology_id=sym.symbology_id, fmt=sym.format, today=self.today)
-        corners = sym.corners
-        if corners is not None and scale != 1.0:
-            corners = tuple((round(x / scale), round(y / scale)) for x, y in corners)
-        return ScanResult(
-            text=sym.text,
-            source="camera",
-            format=sym.format,
-            symbology_id=sym.symbology_id,
-            content_type=sym.content_type,
-            gs1=reading.gs1,
-            gs1_error=reading.error,
-            gs1_error_code=reading.error_code,
-            attempt=sym.attempt,
-            decode_ms=ms,
-            corners=corners,
-        )
+        return camera_result(sym, ms=ms, scale=scale, today=self.today)
+
+
+def camera_result(sym: Symbol, *, ms: float, scale: float = 1.0, today: dt.date | None = None) -> ScanResult:
+    """A decoded symbol as the handheld's ScanResult, GS1-interpreted; corners back in the caller's frame (the
+    decoded image was `scale` × the frame). Shared by zxing-cpp here and its WebAssembly build in the browser."""
+    reading = interpret(sym.text, symbology_id=sym.symbology_id, fmt=sym.format, today=today)
+    corners = sym.corners
+    if corners is not None and scale != 1.0:
+        corners = tuple((round(x / scale), round(y / scale)) for x, y in corners)
+    return ScanResult(
+        text=sym.text,
+        source="camera",
+        format=sym.format,
+        symbology_id=sym.symbology_id,
+        content_type=sym.content_type,
+        gs1=reading.gs1,
+        gs1_error=reading.error,
+        gs1_error_code=reading.error_code,
+        attempt=sym.attempt,
+        decode_ms=ms,
+        corners=corners,
+    )

@@ -169,6 +169,37 @@ const commands = {
   },
 };
 
+// -- Python in a plain page of the backend's origin (test_pwa_decoder.py, bench/pwa.py) --------------------------
+// The bundle's Pyodide and app archive, loaded without the Flet client: the PWA's adapters run as in the app.
+Object.assign(commands, {
+  async pyodideBoot({ url, base = '/app/', timeout = 240000 }) {
+    await page.goto(url, { waitUntil: 'load', timeout });
+    await page.evaluate(async (base) => {
+      const { loadPyodide } = await import(`${base}pyodide/pyodide.mjs`);
+      const py = await loadPyodide({ indexURL: `${base}pyodide/` });
+      const archive = await (await fetch(`${base}app.tar.gz`)).arrayBuffer();
+      py.unpackArchive(archive, 'gztar', { extractDir: '/home/pyodide/app' });
+      py.runPython("import sys; sys.path[:0] = ['/home/pyodide/app/__pypackages__', '/home/pyodide/app']");
+      globalThis.lotlinePy = py;
+    }, base);
+    return true;
+  },
+  async pyodideWrite({ path, base64 }) {
+    // Files for the Python side (camera frames, photos), base64 over the JSON line.
+    await page.evaluate(({ path, base64 }) => {
+      const bytes = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
+      const dir = path.slice(0, path.lastIndexOf('/'));
+      if (dir) globalThis.lotlinePy.FS.mkdirTree(dir);
+      globalThis.lotlinePy.FS.writeFile(path, bytes);
+    }, { path, base64 });
+    return true;
+  },
+  async pyodideRun({ code }) {
+    // `code` ends in an expression that is a str (JSON); awaited with top-level await allowed.
+    return page.evaluate(async (code) => String(await globalThis.lotlinePy.runPythonAsync(code)), code);
+  },
+});
+
 const rl = createInterface({ input: process.stdin });
 for await (const line of rl) {
   if (!line.trim()) continue;
