@@ -92,7 +92,8 @@ class HandheldApp:
         self.t = Translator(normalise_locale(locale or os.environ.get("LOTLINE_LOCALE")))
         self.kit = Kit(self.t, self)
         api_factory = api_factory or (lambda url: BackendApi(url, http=platform.http(timeout_s=8.0)))
-        self.login_vm = LoginViewModel(self.data_dir, backend_url, api_factory, storage=platform.storage)
+        self.login_vm = LoginViewModel(self.data_dir, backend_url, api_factory, storage=platform.storage,
+                                       keep_session=platform.mode == "browser")
         self.hh: Handheld | None = None
         self.screen = "login"
         self.vm: Any = None
@@ -117,6 +118,8 @@ class HandheldApp:
         self.back_slot = sid("back", self.back)  # hidden as a whole: a Semantics needs visible content
         self.header = ft.Row([self.back_slot, sid("screen-title", self.title), sid("sync-badge", self.badge)],
                              vertical_alignment=ft.CrossAxisAlignment.CENTER)
+        self.storage_note = ft.Text("", size=12, color=WARN)
+        self.storage_slot = sid("storage-warning", self.storage_note)
         self.body = ft.Column([], scroll=ft.ScrollMode.AUTO, expand=True, spacing=10)
         self.manual = ft.TextField(hint_text="", dense=True, border=ft.OutlineInputBorder(),
                                    on_change=self.change(self._set_manual),
@@ -133,9 +136,9 @@ class HandheldApp:
                                               on_click=self.act(self.camera_tap, render=False))),
         ], spacing=4, vertical_alignment=ft.CrossAxisAlignment.CENTER)
         self.camera_note = ft.Text("", size=12, color=WARN)
-        self.page.add(ft.SafeArea(ft.Column([self.header, self.body, self.camera.control, sid("camera-status",
-                                                                                               self.camera_note),
-                                             self.scan_bar], expand=True, spacing=8), expand=True))
+        self.page.add(ft.SafeArea(ft.Column([self.header, self.storage_slot, self.body, self.camera.control,
+                                             sid("camera-status", self.camera_note), self.scan_bar],
+                                            expand=True, spacing=8), expand=True))
 
     # -- Actions (mobile.views.common.Actions) ---------------------------------------------------------------------
     def act(self, fn: Callable[..., Any], *args: Any, render: bool = True) -> Callable[[Any], Any]:
@@ -176,6 +179,9 @@ class HandheldApp:
         hh = self.hh
         logged_in = hh is not None and self.screen != "login"
         self.header.visible = logged_in
+        # The browser would not promise to keep this origin's data: the worker is told, once logged in.
+        self.storage_slot.visible = logged_in and getattr(self.platform.storage, "persisted", None) is False
+        self.storage_note.value = self.t("storage.may_be_evicted")
         self.back_slot.visible = logged_in and self.screen != "home"
         self.scan_bar.visible = logged_in and self.screen in SCANNING
         self.camera.control.visible = self.scan_bar.visible and self.camera.camera is not None
@@ -228,15 +234,26 @@ class HandheldApp:
         if hh is None:
             self.render()
             return
+        self._enter(hh, password)
+        self.render()
+
+    def resume(self) -> bool:
+        """Opens on the home screen with the last session kept on this phone (no network needed)."""
+        hh = self.login_vm.resume()
+        if hh is not None:
+            self._enter(hh, "")
+        return hh is not None
+
+    def _enter(self, hh: Handheld, password: str) -> None:
         self.hh = hh
         self.home_vm = HomeViewModel(hh.user)
         self.badge_vm = SyncBadgeViewModel(hh)
         hh.start_sync(password, run_task=self.page.run_task)
         self._start_ticker()
         self.go("home")
-        self.render()
 
     async def logout(self) -> None:
+        self.login_vm.forget()
         if self.hh is not None:
             await self.hh.aclose()
         self.hh = self.home_vm = self.badge_vm = None
@@ -252,6 +269,8 @@ class HandheldApp:
             return False
         b = self.badge_vm.refresh()
         text = f"{self.t(b.status)} · {self.t(b.pending_text)}"
+        if not b.online:  # how old the phone's copy is, when it cannot ask
+            text += f" · {self.t(b.last_sync)}"
         if b.rejected:
             text += f" · {self.t('badge.rejected', count=b.rejected)}"
         color = ERROR if b.rejected else OK if b.online and not b.pending else WARN if b.online else MUTED
@@ -391,6 +410,7 @@ def make_main(data_dir: str | Path | None = None, backend_url: str | None = None
                           api_factory)
         page.on_keyboard_event = app.on_key
         page.on_close = app.on_close
+        app.resume()
         app.render()
 
     return session_main

@@ -147,13 +147,15 @@ class Handheld:
         return self.store.record_many(writes)
 
     # -- sync ----------------------------------------------------------------------------------------------------
-    def start_sync(self, password: str, *, backoff: Backoff | None = None,
+    def start_sync(self, password: str = "", *, backoff: Backoff | None = None,
                    run_task: RunTask | None = None) -> SyncClient:
         """Follows the stream and uploads, as a task on the running event loop (`run_task`: Flet's
-        page.run_task), until `stop_sync`."""
+        page.run_task), until `stop_sync`. Without the password (a kept session reopened), the API's token is
+        used until it expires; then the worker logs in again and the queue waits in the store file."""
         if self.client is not None:
             return self.client
-        connector = HttpConnector(self.api.base_url, self.user.username, password)
+        connector = HttpConnector(self.api.base_url, self.user.username, password,
+                                  session_token=None if password else self.api.token)
         client = SyncClient(self.store, connector, backoff=backoff or Backoff(base_s=0.25, max_s=3.0))
         stop, ended = asyncio.Event(), asyncio.Event()
 
@@ -206,8 +208,39 @@ class Handheld:
 
 
 # -- remembered log-ins: a worker who logged in online once may log in again without the backend ------------------
-def _hash(password: str, salt: bytes) -> str:
-    return hashlib.pbkdf2_hmac("sha256", password.encode(), salt, 200_000).hex()
+# Pyodide's hashlib has no OpenSSL, so no pbkdf2_hmac: there the same PBKDF2-HMAC-SHA256 runs in Python, with
+# fewer rounds (~0.1 s natively, a second or two in a phone's browser), recorded in each entry.
+ROUNDS = 200_000 if hasattr(hashlib, "pbkdf2_hmac") else 50_000
+
+
+def pbkdf2_sha256(password: bytes, salt: bytes, rounds: int) -> bytes:
+    """PBKDF2-HMAC-SHA256, one 32-byte block: hashlib's where it has one, else the same in Python."""
+    if hasattr(hashlib, "pbkdf2_hmac"):
+        return hashlib.pbkdf2_hmac("sha256", password, salt, rounds)
+    return pbkdf2_sha256_in_python(password, salt, rounds)
+
+
+def pbkdf2_sha256_in_python(password: bytes, salt: bytes, rounds: int) -> bytes:
+    key = hashlib.sha256(password).digest() if len(password) > 64 else password
+    inner, outer = hashlib.sha256(bytes(b ^ 0x36 for b in key.ljust(64, b"\0"))), \
+        hashlib.sha256(bytes(b ^ 0x5C for b in key.ljust(64, b"\0")))
+
+    def prf(message: bytes) -> bytes:
+        i, o = inner.copy(), outer.copy()
+        i.update(message)
+        o.update(i.digest())
+        return o.digest()
+
+    u = prf(salt + b"\0\0\0\1")
+    result = int.from_bytes(u)
+    for _ in range(rounds - 1):
+        u = prf(u)
+        result ^= int.from_bytes(u)
+    return result.to_bytes(32)
+
+
+def _hash(password: str, salt: bytes, rounds: int) -> str:
+    return pbkdf2_sha256(password.encode(), salt, rounds).hex()
 
 
 class LoginCache:
@@ -223,7 +256,8 @@ class LoginCache:
     def remember(self, user: UserSession, password: str) -> None:
         data = self._load()
         salt = os.urandom(16)
-        data[user.username] = {"salt": salt.hex(), "hash": _hash(password, salt), "user": json.loads(user.to_json())}
+        data[user.username] = {"salt": salt.hex(), "rounds": ROUNDS, "hash": _hash(password, salt, ROUNDS),
+                               "user": json.loads(user.to_json())}
         self.path.parent.mkdir(parents=True, exist_ok=True)
         tmp = self.path.with_suffix(".tmp")
         tmp.write_text(json.dumps(data), encoding="utf-8")
@@ -232,6 +266,38 @@ class LoginCache:
 
     def check(self, username: str, password: str) -> UserSession | None:
         entry = self._load().get(username)
-        if entry is None or _hash(password, bytes.fromhex(entry["salt"])) != entry["hash"]:
+        if entry is None or _hash(password, bytes.fromhex(entry["salt"]), int(entry.get("rounds", 200_000))) \
+                != entry["hash"]:
             return None
         return UserSession.from_api(entry["user"], offline_login=True)
+
+
+class LastSession:
+    """The last online log-in on this phone, so that the app reopens offline where the worker was: the user's
+    profile and the backend's session token (never the password), in session.json beside the stores, flushed to
+    the platform's storage. Forgotten on log-out; an expired token sends the worker to log in, the queue stays."""
+
+    def __init__(self, data_dir: str | Path, storage: Storage | None = None) -> None:
+        self.path = Path(data_dir) / "session.json"
+        self.storage = storage or DiskStorage()
+
+    def keep(self, user: UserSession, token: str) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self.path.with_suffix(".tmp")
+        tmp.write_text(json.dumps({"user": json.loads(user.to_json()), "token": token}), encoding="utf-8")
+        tmp.replace(self.path)
+        self.storage.flush()
+
+    def load(self) -> tuple[UserSession, str] | None:
+        """The kept user and token, or None (never kept, forgotten, or unreadable). Not an offline log-in: the
+        backend checked the password when it issued the token."""
+        try:
+            data = json.loads(self.path.read_text(encoding="utf-8"))
+            return UserSession.from_api(data["user"]), str(data["token"])
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+
+    def forget(self) -> None:
+        if self.path.exists():
+            self.path.unlink()
+            self.storage.flush()

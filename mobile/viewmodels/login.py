@@ -8,7 +8,7 @@ from pathlib import Path
 
 from mobile.i18n import Msg
 from mobile.viewmodels.api import BackendApi, Offline, Refused
-from mobile.viewmodels.context import Handheld, LoginCache, UserSession
+from mobile.viewmodels.context import Handheld, LastSession, LoginCache, UserSession
 from sync.client.adapters import DiskStorage, Storage
 
 
@@ -23,12 +23,17 @@ class LoginViewModel:
     """`submit` returns the logged-in Handheld (its sync not yet started) or None with `state.error` set."""
 
     def __init__(self, data_dir: str | Path, backend_url: str,
-                 api_factory: Callable[[str], BackendApi] | None = None, *, storage: Storage | None = None) -> None:
+                 api_factory: Callable[[str], BackendApi] | None = None, *, storage: Storage | None = None,
+                 keep_session: bool = False) -> None:
+        """`keep_session`: the device is one worker's phone (the PWA), so the last online log-in is kept and the app
+        reopens with it offline; never in server mode, where every browser shares the server's data dir."""
         self.data_dir = Path(data_dir)
         self.backend_url = backend_url
         self.api_factory = api_factory or BackendApi
         self.storage = storage or DiskStorage()
         self.cache = LoginCache(self.data_dir, self.storage)
+        self.last = LastSession(self.data_dir, self.storage)
+        self.keep_session = keep_session
         self.state = LoginState()
 
     def set_username(self, value: str) -> None:
@@ -47,6 +52,8 @@ class LoginViewModel:
             answer = await api.login(username, password)
             user = UserSession.from_api(answer["user"])
             self.cache.remember(user, password)
+            if self.keep_session:
+                self.last.keep(user, str(answer["access_token"]))
         except Refused as exc:
             await api.aclose()
             self.state.error = Msg.of("login.wrong") if exc.status in (400, 401, 403) \
@@ -59,6 +66,24 @@ class LoginViewModel:
                 self.state.error = Msg.of("login.offline_unknown")
                 return None
             user = cached
+            kept = self.last.load()
+            if kept is not None and kept[0].username != username:
+                self.last.forget()  # the phone changed hands: never reopen as the one before
         self.state.error = None
         self.state.password = ""
         return Handheld(self.data_dir, user, api, storage=self.storage)
+
+    def resume(self) -> Handheld | None:
+        """The last session kept on this phone, without the network (start its sync with no password: it uses the
+        kept token); None when there is none."""
+        kept = self.last.load() if self.keep_session else None
+        if kept is None:
+            return None
+        user, token = kept
+        api = self.api_factory(self.backend_url)
+        api.token = token
+        return Handheld(self.data_dir, user, api, storage=self.storage)
+
+    def forget(self) -> None:
+        """Log-out: the app opens on the log-in screen next time (queued writes stay in the user's store file)."""
+        self.last.forget()

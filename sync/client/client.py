@@ -27,12 +27,15 @@ class Connector(Protocol):
 class HttpConnector:
     """Logs in to the Lotline backend and asks its token endpoint for sync credentials."""
 
-    def __init__(self, base_url: str, username: str, password: str, *, transport: Transport | None = None) -> None:
+    def __init__(self, base_url: str, username: str, password: str, *, transport: Transport | None = None,
+                 session_token: str | None = None) -> None:
+        """`session_token`: a log-in kept from before (the app reopened offline); with no password, its expiry ends
+        this log-in (LoginRequired) without asking the server to check an empty password."""
         self.base_url = base_url.rstrip("/")
         self.username = username
         self._password = password
         self.transport = transport or Transport()
-        self._session_token: str | None = None
+        self._session_token: str | None = session_token
         self._ended: LoginRequired | None = None
         self._lock = asyncio.Lock()  # the upload and the stream may both ask at once: one log-in for both
 
@@ -45,6 +48,8 @@ class HttpConnector:
                 raise LoginRequired(str(self._ended), code=self._ended.code)
             for attempt in (1, 2):
                 if self._session_token is None:
+                    if not self._password:
+                        raise self._end(AuthExpired("the kept log-in expired: log in again", code="token_expired"))
                     try:
                         login = await self.transport.post_json(f"{self.base_url}/api/auth/login",
                                                          {"username": self.username, "password": self._password})

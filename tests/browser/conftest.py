@@ -7,8 +7,11 @@ Skipped, with the reason, where /usr/bin/chromium, node or `npm ci` in tests/bro
 from __future__ import annotations
 
 import json
+import os
 import queue
+import re
 import shutil
+import signal
 import socket
 import sqlite3
 import subprocess
@@ -31,6 +34,7 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
 CHROMIUM = Path("/usr/bin/chromium")
 PASSWORD = "lotline-demo"
+NOISE = re.compile(r"notosanssc|Noto Sans SC|status of 404")  # Flutter's fallback-font requests, left out of errors
 
 
 def _missing() -> str | None:
@@ -107,6 +111,21 @@ def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return data
 
 
+def hold(backend_url: str, unit: str, reason: str = "QA: suspected contamination") -> dict[str, Any]:
+    """QA puts a unit on hold through the API (a status command on the upload endpoint)."""
+    with httpx.Client(base_url=backend_url, timeout=20) as http:
+        token = http.post("/api/auth/login", json={"username": "qa", "password": PASSWORD}).json()["access_token"]
+        answer = http.post("/sync/upload", headers={"Authorization": f"Bearer {token}"}, json={
+            "client_id": f"qa-{uuid.uuid4().hex[:8]}",
+            "batch": [{"op_id": 1, "op": "PUT", "type": "event_command", "id": str(uuid.uuid4()),
+                       "data": {"kind": "status", "unit": unit, "action": "hold", "reason": reason,
+                                "occurred_at": datetime.now(UTC).isoformat()}}]})
+    assert answer.status_code == 200, answer.text
+    verdict = answer.json()["verdicts"][0]
+    assert verdict["status"] == "applied", verdict
+    return verdict
+
+
 class Plant:
     """One test's backend (a copy of the demo database) and handheld web app."""
 
@@ -127,18 +146,7 @@ class Plant:
             return conn.execute(sql, params).fetchall()
 
     def hold(self, unit: str, reason: str = "QA: suspected contamination") -> dict[str, Any]:
-        """QA puts a unit on hold through the API (a status command on the upload endpoint)."""
-        with httpx.Client(base_url=self.backend.url, timeout=20) as http:
-            token = http.post("/api/auth/login", json={"username": "qa", "password": PASSWORD}).json()["access_token"]
-            answer = http.post("/sync/upload", headers={"Authorization": f"Bearer {token}"}, json={
-                "client_id": f"qa-{uuid.uuid4().hex[:8]}",
-                "batch": [{"op_id": 1, "op": "PUT", "type": "event_command", "id": str(uuid.uuid4()),
-                           "data": {"kind": "status", "unit": unit, "action": "hold", "reason": reason,
-                                    "occurred_at": datetime.now(UTC).isoformat()}}]})
-        assert answer.status_code == 200, answer.text
-        verdict = answer.json()["verdicts"][0]
-        assert verdict["status"] == "applied", verdict
-        return verdict
+        return hold(self.backend.url, unit, reason)
 
     def close(self) -> None:
         self.handheld.stop()
@@ -155,6 +163,60 @@ def plant(demo_template: Path, tmp_path: Path) -> Iterator[Plant]:
     p.handheld.start()
     yield p
     p.close()
+
+
+# -- the PWA: built once per session, served by the backend in its own process -----------------------------------
+@pytest.fixture(scope="session")
+def pwa_bundle(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Built once per session by the same code as `lotline build-app`."""
+    if _missing():
+        pytest.skip(_missing())
+    from mobile.pwa.builder import ensure_bundle
+
+    return ensure_bundle(tmp_path_factory.mktemp("pwa") / "app", say=lambda _: None).path
+
+
+class BackendProcess:
+    """The backend (uvicorn, its own process) serving the bundle from `data` (empty, or a copy of the demo plant);
+    `kill` ends the process for real, `start` brings it back on the same port."""
+
+    def __init__(self, bundle: Path, data: Path) -> None:
+        self.port = free_port()
+        self.data = data
+        data.mkdir(parents=True, exist_ok=True)
+        self.env = {**os.environ, "LOTLINE_DATA_DIR": str(data), "LOTLINE_APP_DIR": str(bundle)}
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.start()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> BackendProcess:
+        self.proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "--factory", "backend.app:create_app",
+                                      "--host", "127.0.0.1", "--port", str(self.port), "--log-level", "warning"],
+                                     cwd=ROOT, env=self.env)
+        wait_until(self._up, timeout_s=60, what="the backend to answer /health")
+        return self
+
+    def _up(self) -> bool:
+        try:
+            return httpx.get(f"{self.url}/health", timeout=2).status_code == 200
+        except httpx.TransportError:
+            return False
+
+    def kill(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGKILL)
+            self.proc.wait(timeout=30)
+
+    def refuses(self) -> bool:
+        with socket.socket() as s:
+            return s.connect_ex(("127.0.0.1", self.port)) != 0
+
+    def db(self, sql: str, *params: Any) -> list[tuple[Any, ...]]:
+        with sqlite3.connect(self.data / "lotline.db") as conn:
+            return conn.execute(sql, params).fetchall()
 
 
 # -- the browser ---------------------------------------------------------------------------------------------------
@@ -184,7 +246,8 @@ class Browser:
         except queue.Empty:
             raise AssertionError(f"the browser driver did not answer {cmd} in {self.timeout_s:.0f} s") from None
         if not answer["ok"]:
-            logs = "\n".join(self.call("logs")[-30:]) if cmd != "logs" else ""
+            logs = "\n".join([line for line in self.call("logs") if not NOISE.search(line)][-30:]) \
+                if cmd != "logs" else ""
             raise AssertionError(f"{cmd} {args}: {answer['error']}\n-- browser console --\n{logs}")
         return answer["result"]
 

@@ -5,61 +5,15 @@ offline a reload opens the app again from the cache. No request leaves for anoth
 from __future__ import annotations
 
 import json
-import os
-import signal
-import socket
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
 
-import httpx
 import pytest
 
-from tests.browser.conftest import ROOT, Browser, free_port, launch, wait_until
+from tests.browser.conftest import BackendProcess, Browser, launch
 
 BOOT_S = 240  # a cold start (Pyodide, the app archive, first imports) takes ~20 s here; CI machines are slower
-
-
-@pytest.fixture(scope="session")
-def pwa_bundle(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Built once per session by the same code as `lotline build-app`."""
-    from mobile.pwa.builder import ensure_bundle
-
-    return ensure_bundle(tmp_path_factory.mktemp("pwa") / "app", say=lambda _: None).path
-
-
-class BackendProcess:
-    """The backend (uvicorn, its own process) serving the bundle; `kill` ends the process for real."""
-
-    def __init__(self, bundle: Path, data: Path) -> None:
-        self.port = free_port()
-        data.mkdir(parents=True, exist_ok=True)
-        env = {**os.environ, "LOTLINE_DATA_DIR": str(data), "LOTLINE_APP_DIR": str(bundle)}
-        self.proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "--factory", "backend.app:create_app",
-                                      "--host", "127.0.0.1", "--port", str(self.port), "--log-level", "warning"],
-                                     cwd=ROOT, env=env)
-        wait_until(self._up, timeout_s=60, what="the backend to answer /health")
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def _up(self) -> bool:
-        try:
-            return httpx.get(f"{self.url}/health", timeout=2).status_code == 200
-        except httpx.TransportError:
-            return False
-
-    def kill(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGKILL)
-            self.proc.wait(timeout=30)
-
-    def refuses(self) -> bool:
-        with socket.socket() as s:
-            return s.connect_ex(("127.0.0.1", self.port)) != 0
 
 
 @pytest.fixture

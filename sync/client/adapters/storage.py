@@ -55,6 +55,18 @@ class EmscriptenFs:
 
         self.fs.syncfs(populate, create_once_callable(done))
 
+    async def persisted(self) -> bool | None:
+        """Whether the browser promised not to evict this origin's storage (the page asks for it with
+        `navigator.storage.persist()`, which a worker cannot call); None where there is no StorageManager."""
+        try:
+            import js  # type: ignore[import-not-found]
+        except ImportError:
+            return None
+        storage = getattr(js.navigator, "storage", None)
+        if storage is None or not hasattr(storage, "persisted"):
+            return None
+        return bool(await storage.persisted())
+
 
 class IdbfsStorage:
     # The main file alone holds every commit (no -wal/-shm beside it), and Emscripten has no shared memory for WAL.
@@ -67,6 +79,7 @@ class IdbfsStorage:
         self._again = False
         self._idle: asyncio.Event | None = None
         self.last_error: str | None = None  # the last copy that failed (the next commit tries again)
+        self.persisted: bool | None = None  # False: the browser may evict the data (the app says so)
 
     @property
     def fs(self) -> EmscriptenFs:
@@ -89,6 +102,7 @@ class IdbfsStorage:
         error = await loaded
         if error:
             raise OSError(f"could not load the handheld's data from IndexedDB: {error}")
+        self.persisted = await self.fs.persisted()
         return self.mount
 
     def flush(self) -> None:
