@@ -176,6 +176,16 @@ def pwa_bundle(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return ensure_bundle(tmp_path_factory.mktemp("pwa") / "app", say=lambda _: None).path
 
 
+@pytest.fixture
+def demo_backend(pwa_bundle: Path, demo_template: Path, tmp_path: Path) -> Iterator[BackendProcess]:
+    """A copy of the demo plant, served with the PWA by the backend in its own process."""
+    data = tmp_path / "plant"
+    shutil.copytree(demo_template, data)
+    server = BackendProcess(pwa_bundle, data)
+    yield server
+    server.kill()
+
+
 class BackendProcess:
     """The backend (uvicorn, its own process) serving the bundle from `data` (empty, or a copy of the demo plant);
     `kill` ends the process for real, `start` brings it back on the same port."""
@@ -286,13 +296,17 @@ class Browser:
             self.proc.wait(timeout=30)
 
 
-def launch(tmp_path: Path, *, camera_file: Path | None = None) -> Browser:
+def launch(tmp_path: Path, *, camera_file: Path | None = None, locale: str = "zh-CN",
+           profile: str = "chromium-profile") -> Browser:
+    """Chromium on a persistent profile under tmp_path (`profile` names it: one per handheld), in `locale` (the
+    PWA follows the browser's language)."""
     browser = Browser()
     args = []
     if camera_file is not None:
         args = ["--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream",
                 f"--use-file-for-fake-video-capture={camera_file}"]
-    browser.call("launch", executablePath=str(CHROMIUM), args=args, userDataDir=str(tmp_path / "chromium-profile"))
+    browser.call("launch", executablePath=str(CHROMIUM), args=args, userDataDir=str(tmp_path / profile),
+                 locale=locale)
     return browser
 
 
@@ -332,6 +346,15 @@ def label_camera(tmp_path: Path, text: str) -> Path:
     png = tmp_path / "label.png"
     Image.fromarray(qr_label(text, scale=8).image).save(png)
     return write_y4m(Image.open(png), tmp_path / "label.y4m")
+
+
+def gs1_camera(tmp_path: Path, hri: str) -> Path:
+    """A GS1 QR (FNC1 mode) of bracketed `hri`, e.g. "(01)06901234000030(10)CASE261012", as a fake camera feed."""
+    from mobile.scanner.labels import barcode_label
+
+    png = tmp_path / "gs1-label.png"
+    Image.fromarray(barcode_label("QRCode", hri, gs1=True, scale=8).image).save(png)
+    return write_y4m(Image.open(png), tmp_path / "gs1-label.y4m")
 
 
 def wait_until(check: Any, timeout_s: float = 30, what: str = "condition") -> Any:

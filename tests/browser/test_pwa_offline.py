@@ -1,34 +1,24 @@
 """The handheld PWA offline, end to end, in Debian's Chromium against the real backend (its own process, a copy of
 the demo plant) serving /app/: log in once online and sync; then the backend process is killed and the browser
-goes offline; a reload opens the app from the cache straight to the home screen with the last session; a receipt is
-queued on the phone and a pick of a lot QA held is refused with its reason; a new browser on the same profile still
-has the queued write; the backend comes back and the queue drains, the receipt in its database exactly once.
+goes offline; a reload opens the app from the cache straight to the home screen with the last session; a GS1 QR
+is scanned from the fake camera (flet-camera in Pyodide, the zxing-wasm decoder) and shown from the replica; a
+receipt is queued on the phone and a pick of a lot QA held is refused with its reason; a new browser on the same
+profile still has the queued write; the backend comes back and the queue drains, the receipt in its database exactly
+once.
 
 Timings (cold start, offline warm start, drain) are printed with `-s`; nothing is asserted on them."""
 
 from __future__ import annotations
 
-import shutil
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
-
-from tests.browser.conftest import PASSWORD, BackendProcess, Browser, hold, launch, wait_until
+from tests.browser.conftest import PASSWORD, BackendProcess, Browser, gs1_camera, hold, launch, wait_until
 
 BOOT_S = 240  # a cold start takes ~20 s here; CI machines are slower
 HELD = "RM-PC-01/PC2610-B"
 RECEIVED = "RM-PC-01/PC2611-PWA"
-
-
-@pytest.fixture
-def demo_backend(pwa_bundle: Path, demo_template: Path, tmp_path: Path) -> Iterator[BackendProcess]:
-    data = tmp_path / "plant"
-    shutil.copytree(demo_template, data)
-    server = BackendProcess(pwa_bundle, data)
-    yield server
-    server.kill()
+GS1_LABEL = "(01)06901234000030(10)CASE261012"  # the demo's SA-CASE-01 lot CASE261012, 40 on hand at SZ-FG-01
 
 
 def log_in_online(browser: Browser, url: str) -> float:
@@ -53,6 +43,18 @@ def wait_for_hold_on_the_phone(browser: Browser) -> None:
 
     wait_until(held, timeout_s=60, what="the hold to reach the phone")
     browser.click("back")
+
+
+def scan_gs1_qr_with_the_camera(browser: Browser) -> str:
+    """The fake camera films a GS1 QR: flet-camera in Pyodide takes the picture, zxing-wasm decodes it, the unit
+    comes from the phone's replica (no "from the server" warning — the backend is down anyway)."""
+    browser.click("tile-scan")
+    browser.click("camera-tap")
+    summary = browser.wait_text("scan-summary", "SA-CASE-01", "CASE261012", "SZ-FG-01", timeout_s=60)
+    assert "06901234000030" in browser.text("scan-last")  # read as GS1: the GTIN resolved to the item
+    assert not browser.call("exists", id="scan-summary-warnings")
+    browser.click("back")
+    return summary
 
 
 def receive_offline(browser: Browser) -> None:
@@ -83,7 +85,7 @@ def pick_of_the_held_lot_is_refused(browser: Browser) -> str:
 def test_the_pwa_works_offline_and_its_queue_survives_the_browser_until_the_backend_is_back(
         demo_backend: BackendProcess, tmp_path: Path) -> None:
     app = f"{demo_backend.url}/app/"
-    browser = launch(tmp_path)
+    browser = launch(tmp_path, camera_file=gs1_camera(tmp_path, GS1_LABEL))
     try:
         cold = log_in_online(browser, app)
         browser.wait_text("sync-badge", "在线", "待同步 0", timeout_s=90)  # the first sync is down
@@ -102,6 +104,8 @@ def test_the_pwa_works_offline_and_its_queue_survives_the_browser_until_the_back
         browser.wait_text("sync-badge", "离线", "待同步 0", "上次同步")  # how old the phone's copy is
         kept = browser.call("evaluate", expr="window.lotlineShell.persisted")  # navigator.storage.persist()
         assert browser.call("exists", id="storage-warning") is (kept is False)  # the worker is told eviction risk
+
+        assert "SZ-FG-01: 40 " in scan_gs1_qr_with_the_camera(browser)
 
         receive_offline(browser)
         browser.wait_text("sync-badge", "离线", "待同步 1")
