@@ -292,6 +292,25 @@ def user_add(username: str, role: str, password: Annotated[str, typer.Option(pro
     console.print(json.dumps({"id": user.id, "username": user.username, "role": user.role.value}))
 
 
+@app.command("user-end-logins")
+def user_end_logins(username: str, deactivate: Annotated[bool, typer.Option(
+        "--deactivate", help="Also deactivate the account (it can log in again only once reactivated).")] = False,
+        data_dir: DataDir = None, database_url: DatabaseUrl = None) -> None:
+    """End every log-in of a user now (a lost handheld, a leaver): their tokens answer 401 from the next request."""
+    from backend.auth.service import deactivate_user, revoke_tokens
+    from backend.errors import DomainError
+
+    settings = _settings(data_dir, database_url)
+    with session_scope(make_engine(settings.url)) as session:
+        try:
+            user = deactivate_user(session, username) if deactivate else revoke_tokens(session, username)
+        except DomainError as exc:
+            console.print(f"[red]{exc.detail}[/]")
+            raise typer.Exit(1) from exc
+        console.print(json.dumps({"username": user.username, "active": user.active,
+                                  "token_generation": user.token_generation}))
+
+
 @app.command()
 def check(data_dir: DataDir = None, database_url: DatabaseUrl = None) -> None:
     """Verify that stock on hand equals what the events add up to and that stored codes keep the identifier rule

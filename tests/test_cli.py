@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -54,3 +55,15 @@ def test_an_unknown_code_is_one_clear_line_and_exit_1(demo_dir: Path) -> None:
     finally:
         sys.argv = argv
     assert stop.value.code == 1
+
+
+def test_ending_a_users_log_ins_from_the_shell_raises_their_token_generation(demo_dir: Path) -> None:
+    first = runner.invoke(app, ["user-end-logins", "picker", "--data-dir", str(demo_dir)])
+    assert first.exit_code == 0, first.output
+    again = runner.invoke(app, ["user-end-logins", "picker", "--deactivate", "--data-dir", str(demo_dir)])
+    assert again.exit_code == 0, again.output
+    before, after = (json.loads(r.output.strip().splitlines()[-1]) for r in (first, again))
+    assert (before["active"], after["active"]) == (True, False)
+    assert after["token_generation"] == before["token_generation"] + 1
+    unknown = runner.invoke(app, ["user-end-logins", "nobody", "--data-dir", str(demo_dir)])
+    assert unknown.exit_code == 1 and "nobody" in unknown.output
