@@ -10,7 +10,7 @@ from litestar import Request, Response
 from litestar.exceptions import HTTPException
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, OperationalError
 
-from shared_models.bounds import round_to_uom, shorten
+from shared_models.bounds import shorten
 
 log = logging.getLogger("lotline")
 
@@ -49,19 +49,6 @@ class Conflict(DomainError):
 class InvalidInput(DomainError):
     status_code = 422
     code = "invalid_input"
-
-
-class QtyBelowPrecision(InvalidInput):
-    code = "qty_below_precision"
-
-
-def uom_qty(qty: float, uom: str | None) -> float:
-    """`qty` rounded to the decimals its unit of measure keeps (shared_models.bounds.UOM_DECIMALS): where a command
-    meets its unit or item. Raises QtyBelowPrecision when a positive quantity rounds to nothing."""
-    try:
-        return round_to_uom(qty, uom)
-    except ValueError as exc:
-        raise QtyBelowPrecision(str(exc)[:1].upper() + str(exc)[1:] + ".", qty=qty, uom=uom) from exc
 
 
 class BadRequest(DomainError):

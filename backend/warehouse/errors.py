@@ -57,3 +57,7 @@ class SiteMismatch(InvalidInput):
 
 class IllegalTransition(Conflict):
     code = "illegal_transition"
+
+
+class QtyBelowPrecision(InvalidInput):
+    code = "qty_below_precision"

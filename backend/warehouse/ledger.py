@@ -15,10 +15,10 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from backend.auth.principal import Principal
-from backend.errors import uom_qty
 from backend.eventlog import chain
 from backend.hooks import note_event
-from backend.warehouse.errors import EventIdReused, InsufficientStock
+from backend.warehouse.errors import EventIdReused, InsufficientStock, QtyBelowPrecision
+from shared_models.bounds import round_to_uom
 from shared_models.enums import BUSINESS_STEP, EdgeKind, EventType, LineRole
 from shared_models.masterdata import Location
 from shared_models.trace import ContainerContent, Event, EventLine, GenealogyEdge, StockOnHand, Unit
@@ -46,6 +46,15 @@ def event_values(command: BaseModel, event_type: EventType, *, site_id: str, by:
         "site_id": site_id, "location_id": location_id, "note": getattr(command, "note", ""),
         "attributes": {**(attributes or {}), "fingerprint": fingerprint(command)}, **fields,
     }
+
+
+def uom_qty(qty: float, uom: str | None) -> float:
+    """`qty` rounded to the decimals its unit of measure keeps (shared_models.bounds.UOM_DECIMALS): where a command
+    meets its unit or item. Raises QtyBelowPrecision when a positive quantity rounds to nothing."""
+    try:
+        return round_to_uom(qty, uom)
+    except ValueError as exc:
+        raise QtyBelowPrecision(str(exc)[:1].upper() + str(exc)[1:] + ".", qty=qty, uom=uom) from exc
 
 
 class Ledger:

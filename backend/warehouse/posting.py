@@ -24,7 +24,7 @@ from sqlmodel import Session, col, select
 
 from backend.auth.principal import Principal
 from backend.db import complete_row, insert_rows, update_rows
-from backend.errors import DomainError, NotFound, uom_qty
+from backend.errors import DomainError, NotFound
 from backend.eventlog.chain import link_rows
 from backend.gates.service import GateService
 from backend.hooks import note_event
@@ -37,7 +37,7 @@ from backend.warehouse.errors import (
     UnitExists,
     WrongTracking,
 )
-from backend.warehouse.ledger import EPSILON, event_values, fingerprint
+from backend.warehouse.ledger import EPSILON, event_values, fingerprint, uom_qty
 from shared_models import commands as cmd
 from shared_models.bounds import add_days
 from shared_models.enums import EventType, LineRole, Tracking, UnitKind, UnitStatus
