@@ -15,7 +15,8 @@ from litestar.openapi.spec import Components, SecurityScheme
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
 
-from backend import audit, hooks
+from backend import hooks
+from backend.audit import service as audit
 from backend.audit.controller import AuditController
 from backend.auth.controller import AuthController, jwks
 from backend.auth.keys import KeyRing
@@ -38,11 +39,11 @@ from backend.production.controller import ProductionController
 from backend.production.mqtt import subscriber_from_env
 from backend.production.operations_controller import OperationsController
 from backend.pwa import pwa_router
-from backend.quality import QualityController
+from backend.quality.controller import QualityController
 from backend.recall.cases_controller import RecallCaseController
 from backend.recall.controller import RecallController
-from backend.sync import HUB, RECORDER
 from backend.sync.controller import SyncController
+from backend.sync.runtime import HUB, RECORDER
 from backend.trace.controller import TraceController
 from backend.verify.controller import VerifyController
 from backend.warehouse.controller import EventController

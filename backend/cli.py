@@ -32,8 +32,9 @@ DatabaseUrl = Annotated[str | None, typer.Option("--database-url", envvar="LOTLI
 
 
 def _settings(data_dir: Path | None, database_url: str | None) -> Settings:
-    from backend import audit, hooks
-    from backend.sync import RECORDER
+    from backend import hooks
+    from backend.audit import service as audit
+    from backend.sync.runtime import RECORDER
 
     RECORDER.install()  # writes made from the CLI reach handhelds like any other
     hooks.install()
@@ -337,7 +338,7 @@ def check(data_dir: DataDir = None, database_url: DatabaseUrl = None) -> None:
 def verify_log(site: Annotated[str | None, typer.Option("--site", help="Only this site's chain (its code).")] = None,
                data_dir: DataDir = None, database_url: DatabaseUrl = None) -> None:
     """Prove each site's event hash chain from the stored rows; name the first broken link (exit 1)."""
-    from backend.eventlog import verify_all
+    from backend.eventlog.verify import verify_all
 
     settings = _settings(data_dir, database_url)
     with make_engine(settings.url).connect() as conn:
@@ -363,8 +364,8 @@ def audit_trail(entity: Annotated[str | None, typer.Option(help="item, site, use
                 limit: int = 50, as_json: Annotated[bool, typer.Option("--json")] = False,
                 data_dir: DataDir = None, database_url: DatabaseUrl = None) -> None:
     """Who changed master data, gates, warning rules, users and recall cases: newest first."""
-    from backend.audit import entries
     from backend.audit.schemas import AuditEntryPublic
+    from backend.audit.service import entries
 
     settings = _settings(data_dir, database_url)
     with session_scope(make_engine(settings.url)) as session:
@@ -391,7 +392,7 @@ def backup(to: Annotated[Path | None, typer.Option("--to", help="File (.tar.gz) 
     """Write a consistent backup of the database while the server keeps running (token-signing keys excluded)."""
     import time
 
-    from backend.backup import take_backup
+    from backend.backup.service import take_backup
 
     settings = _settings(data_dir, database_url)
     dest = to or settings.data_dir / "backups"
@@ -412,7 +413,7 @@ def restore(path: Path, yes: Annotated[bool, typer.Option("--yes", help="Restore
                                                                         "may be using the database.")] = False,
             schema: Schema = None, data_dir: DataDir = None, database_url: DatabaseUrl = None) -> None:
     """Replace the database with a backup, upgrade it if it is older, and check it (exit 1 on drift)."""
-    from backend.backup import restore_backup
+    from backend.backup.service import restore_backup
 
     settings = _settings(data_dir, database_url)
     engine = make_engine(settings.url)

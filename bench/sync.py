@@ -42,7 +42,7 @@ from sqlmodel import Session, select  # noqa: E402
 from backend.config import UPLOAD_CHUNK_OPS  # noqa: E402
 from backend.db import make_engine  # noqa: E402
 from backend.migrate import upgrade  # noqa: E402
-from backend.sync import RECORDER  # noqa: E402
+from backend.sync.runtime import RECORDER  # noqa: E402
 from sync.client import Backoff, HttpConnector, LocalStore, SyncClient, SyncError  # noqa: E402
 from sync.protocol import canonical_json, put_checksum  # noqa: E402
 from sync.server.oplog import append_ops  # noqa: E402
@@ -329,8 +329,8 @@ def apply_compare(db: Database, events: int) -> dict[str, Any]:
 
 
 def principal(engine: Engine, username: str) -> Any:
+    from backend.auth.models import User
     from backend.auth.service import principal_of
-    from shared_models.users import User
 
     with Session(engine) as session:
         return principal_of(session.exec(select(User).where(User.username == username)).one())

@@ -28,6 +28,10 @@ def fits_int64(value: int) -> bool:
 # receives, moves or produces in one event, and keeps sums of many lines far from float's exact-integer limit (2**53).
 MAX_QTY = 1e9
 
+# Quantities are floats: a remainder at or below QTY_EPSILON is nothing left (0.1 + 0.2 - 0.3 is not 0 in floats).
+# The one tolerance for "is there any left / is there enough": stock, recall scope, warnings, the handheld's replica.
+QTY_EPSILON = 1e-9
+
 Qty = Annotated[float, Field(gt=0, le=MAX_QTY, allow_inf_nan=False)]
 """A positive, finite quantity of at most MAX_QTY; rounded to its unit of measure where it meets the item."""
 CountedQty = Annotated[float, Field(ge=0, le=MAX_QTY, allow_inf_nan=False)]

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import JSON, Column, Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
-from shared_models.enums import EdgeKind, EventType, LineRole, UnitKind, UnitStatus, WorkOrderKind, WorkOrderStatus
+from shared_models.enums import EventType, LineRole, UnitKind, UnitStatus
 from shared_models.types import UTCDateTime, enum_type, new_id, utcnow
 
 
@@ -87,23 +87,6 @@ class EventLine(SQLModel, table=True):
     book_qty: float | None = None  # count events: what the book said at count time
 
 
-class GenealogyEdge(SQLModel, table=True):
-    """Input unit → output unit, with the quantity and the event that joined them."""
-
-    __tablename__ = "genealogy_edge"
-    __table_args__ = (
-        UniqueConstraint("parent_id", "child_id", "event_id", name="uq_edge"),
-        Index("ix_edge_child", "child_id", "parent_id"),
-        Index("ix_edge_parent", "parent_id", "child_id"),
-    )
-    id: str = Field(default_factory=new_id, primary_key=True)
-    parent_id: str = Field(foreign_key="unit.id")
-    child_id: str = Field(foreign_key="unit.id")
-    kind: EdgeKind = Field(default=EdgeKind.TRANSFORM, sa_type=enum_type(EdgeKind))
-    qty: float
-    event_id: str = Field(foreign_key="event.id")
-
-
 class StockOnHand(SQLModel, table=True):
     """Projection of event lines per unit and location, kept in the same transaction as the event."""
 
@@ -130,16 +113,3 @@ class ContainerContent(SQLModel, table=True):
     site_id: str = Field(foreign_key="site.id", index=True)  # the container's: the row's sync bucket
 
 
-class WorkOrder(SQLModel, table=True):
-    __tablename__ = "work_order"
-    id: str = Field(default_factory=new_id, primary_key=True)
-    code: str = Field(max_length=64, unique=True, index=True)
-    site_id: str = Field(foreign_key="site.id")
-    item_id: str = Field(foreign_key="item.id")
-    bom_id: str | None = Field(default=None, foreign_key="bom.id")
-    qty_planned: float
-    status: WorkOrderStatus = Field(default=WorkOrderStatus.OPEN, sa_type=enum_type(WorkOrderStatus))
-    kind: WorkOrderKind = Field(default=WorkOrderKind.PRODUCTION, sa_type=enum_type(WorkOrderKind))
-    route_id: str | None = Field(default=None, foreign_key="route.id")
-    source: str = Field(default="", max_length=64)  # what it is for: e.g. the nonconformance a rework answers
-    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

@@ -9,10 +9,11 @@ from operator import itemgetter
 from typing import Any
 from uuid import uuid4
 
-from sqlalchemy import Connection, DateTime, Table, insert
+from sqlalchemy import JSON, Column, Connection, DateTime, Table, insert
 from sqlalchemy import Enum as SAEnum
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
+from sqlmodel import Field
 
 
 def new_id() -> str:
@@ -42,6 +43,16 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def json_dict() -> Any:
+    """A JSON object column that starts empty."""
+    return Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
+def json_list() -> Any:
+    """A JSON array column that starts empty."""
+    return Field(default_factory=list, sa_column=Column(JSON, nullable=False))
 
 
 def enum_type(enum_cls: type[StrEnum]) -> SAEnum:

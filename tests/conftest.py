@@ -19,8 +19,8 @@ from backend.app import create_app
 from backend.config import Settings
 from backend.db import make_engine
 from backend.migrate import upgrade
-from backend.sync import RECORDER
-from shared_models.tables import metadata
+from backend.sync.runtime import RECORDER
+from backend.tables import metadata
 from tests.factories import Plant, build_plant
 
 RECORDER.install()  # as the app and the CLI do: every committed change to a synced row gets its ops

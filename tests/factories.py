@@ -9,10 +9,11 @@ from uuid import uuid4
 
 from sqlmodel import Session
 
+from backend.auth.models import User
 from backend.auth.passwords import hash_password
+from backend.masterdata.models import Bom, BomLine
 from shared_models.enums import BomStatus, LocationKind, PartnerKind, Role, Tracking
-from shared_models.masterdata import Bom, BomLine, Customer, Item, Location, Site, Supplier
-from shared_models.users import User
+from shared_models.masterdata import Customer, Item, Location, Site, Supplier
 
 T0 = datetime(2026, 11, 2, 8, 0, tzinfo=UTC)
 

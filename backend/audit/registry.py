@@ -8,9 +8,14 @@ from typing import Any
 
 from sqlmodel import Session, SQLModel
 
-from shared_models.masterdata import Bom, BomLine, Customer, Equipment, Item, Location, Site, Supplier
-from shared_models.quality.tables import GateRule, InspectionPlan, RecallCase, Route, WarningRule
-from shared_models.users import User
+from backend.auth.models import User
+from backend.gates.models import GateRule
+from backend.masterdata.models import Bom, BomLine
+from backend.production.models import Route
+from backend.quality.models import InspectionPlan
+from backend.recall.models import RecallCase
+from backend.warnings.models import WarningRule
+from shared_models.masterdata import Customer, Equipment, Item, Location, Site, Supplier
 
 # Changed on every revision: a change of only these is not worth an entry, and they are left out of diffs.
 BOOKKEEPING = frozenset({"version", "updated_at"})

@@ -11,11 +11,11 @@ from pydantic import BaseModel, Field
 from backend.auth import service
 from backend.auth.errors import LoginThrottled, UnknownUser
 from backend.auth.guards import allow
+from backend.auth.models import User
 from backend.auth.principal import Principal
 from backend.auth.throttle import ThrottleLimits
 from backend.auth.tokens import TokenIssuer
 from backend.deps import Caller, Config, Db
-from shared_models.users import User
 
 
 class LoginRequest(BaseModel):

@@ -11,6 +11,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from backend.auth.errors import TokenRevoked, UnknownUser, UserInactive
+from backend.auth.models import User
 from backend.auth.passwords import hash_password, needs_rehash, verify_password
 from backend.auth.principal import Principal
 from backend.auth.throttle import Throttle, ThrottleLimits
@@ -18,7 +19,6 @@ from backend.errors import Conflict, InvalidInput, NotFound, Unauthorized
 from shared_models.enums import Role
 from shared_models.masterdata import Customer, Site
 from shared_models.types import utcnow
-from shared_models.users import User
 
 # What authorisation needs of the caller, read by primary key on every request.
 _CALLER = sa_select(User.id, User.username, User.role, User.site_id, User.customer_id,  # type: ignore[call-overload]

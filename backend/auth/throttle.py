@@ -14,8 +14,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
 from backend.auth.errors import LoginThrottled
+from backend.auth.models import LoginThrottle
 from backend.config import Settings
-from shared_models.users import LoginThrottle
 
 _TABLE: Any = LoginThrottle.__table__  # type: ignore[attr-defined]
 

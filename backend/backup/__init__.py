@@ -8,26 +8,4 @@ The token-signing keys (`<data>/keys/`) are not in it. A backup is copied to mor
 server accepts, until the key is retired; the database copy alone gives no such power (passwords are stored as
 argon2 hashes). Restoring on the same server leaves its keys in place, so issued tokens stay valid; restoring on a
 new machine makes new keys, and every handheld logs in once more. Copy `<data>/keys/` by hand, kept as a
-secret, to move a server without that.
-"""
-
-from backend.backup.archive import Manifest, read_manifest
-from backend.backup.errors import (
-    BackupCorrupt,
-    BackupError,
-    BackupFailed,
-    BackupFromNewerCode,
-    BackupOtherDatabase,
-    BackupToolMissing,
-    BackupToolTooOld,
-    BackupUnreadable,
-    DatabaseInUse,
-    RestoreFailed,
-)
-from backend.backup.service import Restored, code_head, restore_backup, row_counts, take_backup
-
-__all__ = [
-    "BackupCorrupt", "BackupError", "BackupFailed", "BackupFromNewerCode", "BackupOtherDatabase",
-    "BackupToolMissing", "BackupToolTooOld", "BackupUnreadable", "DatabaseInUse", "Manifest", "RestoreFailed",
-    "Restored", "code_head", "read_manifest", "restore_backup", "row_counts", "take_backup",
-]
+secret, to move a server without that."""

@@ -10,9 +10,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from backend.auth.guards import allow
 from backend.deps import Db
+from backend.gates.models import GateRule
 from backend.gates.service import GateService
 from shared_models.enums import Role
-from shared_models.quality.tables import GateRule
 
 
 class GateRulePublic(BaseModel):

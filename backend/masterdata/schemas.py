@@ -9,11 +9,12 @@ from typing import Annotated, Any, ClassVar
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 from sqlmodel import Session, col, select
 
+from backend.masterdata.models import Bom, BomLine
 from shared_models.bounds import INT64_MAX, MAX_QTY, MAX_SHELF_LIFE_DAYS
 from shared_models.enums import BomStatus, LocationKind, PartnerKind, Tracking
 from shared_models.gs1 import GS1Error, validate_gln, validate_gtin
 from shared_models.identifiers import CODE, LongCode, PartNo, ShortCode
-from shared_models.masterdata import Bom, BomLine, Equipment, Item, Location, Site
+from shared_models.masterdata import Equipment, Item, Location, Site
 
 
 def _gtin(value: str) -> str:

@@ -23,6 +23,7 @@ from backend.masterdata.errors import (
     UnknownReference,
     WriteConflict,
 )
+from backend.masterdata.models import Bom, BomLine
 from backend.masterdata.schemas import (
     BomLineIn,
     CustomerCreate,
@@ -39,7 +40,7 @@ from backend.masterdata.schemas import (
     SupplierUpdate,
 )
 from shared_models.enums import BomStatus, LocationKind
-from shared_models.masterdata import Bom, BomLine, Customer, Equipment, Item, Location, Site, Supplier, Versioned
+from shared_models.masterdata import Customer, Equipment, Item, Location, Site, Supplier, Versioned
 from shared_models.types import utcnow
 
 Row = TypeVar("Row", bound=SQLModel)

@@ -6,7 +6,7 @@ from alembic import context
 from sqlalchemy import Connection
 
 import sync.server.tables  # noqa: F401 - the sync layer's tables share the metadata
-from shared_models.tables import metadata
+from backend.tables import metadata
 
 config = context.config
 

@@ -29,11 +29,10 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, select
 
+from backend.production.models import OperationReport, ProcessReading, Route, WorkOrder
 from backend.production.routes import in_spec, limits
 from shared_models.commands import AwareDatetime
 from shared_models.masterdata import Equipment, Site
-from shared_models.quality.tables import OperationReport, ProcessReading, Route
-from shared_models.trace import WorkOrder
 
 log = logging.getLogger("lotline.mqtt")
 

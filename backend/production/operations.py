@@ -9,10 +9,12 @@ from typing import Any
 
 from sqlmodel import Session, select
 
+from backend.auth.models import User
 from backend.auth.principal import Principal
 from backend.db import atomic
 from backend.errors import Conflict, InvalidInput, NotFound
-from backend.gates import GateService
+from backend.gates.service import GateService
+from backend.production.models import OperationReport, ProcessReading, Route, WorkOrder
 from backend.production.routes import RouteService, in_spec, limits, operation
 from backend.trace.lookup import item_by_ref, unit_by_code
 from backend.warehouse.errors import GateViolated
@@ -21,9 +23,6 @@ from shared_models.enums import WorkOrderStatus
 from shared_models.gates import Violation, as_attributes
 from shared_models.masterdata import Equipment
 from shared_models.production_commands import FinishOperation, ProcessValue, ReportOperation
-from shared_models.quality.tables import OperationReport, ProcessReading, Route
-from shared_models.trace import WorkOrder
-from shared_models.users import User
 
 
 class OperationIdReused(Conflict):

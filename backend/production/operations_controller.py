@@ -11,15 +11,15 @@ from pydantic import BaseModel
 from sqlmodel import Session
 
 from backend.auth.guards import allow
+from backend.auth.models import User
 from backend.deps import Caller, Db
+from backend.production.models import OperationReport, ProcessReading, Route, WorkOrder
 from backend.production.operations import OperationService
 from backend.production.routes import RouteService
 from shared_models.enums import Role
 from shared_models.masterdata import Equipment, Item
 from shared_models.production_commands import FinishOperation, ReportOperation, RouteCreate
-from shared_models.quality.tables import OperationReport, ProcessReading, Route
-from shared_models.trace import Unit, WorkOrder
-from shared_models.users import User
+from shared_models.trace import Unit
 
 PLANNERS = allow(Role.QA_MANAGER, Role.ENGINEER)
 

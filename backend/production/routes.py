@@ -9,10 +9,9 @@ from sqlmodel import Session, select
 
 from backend.db import atomic
 from backend.errors import InvalidInput, NotFound
+from backend.production.models import Route, WorkOrder
 from backend.trace.lookup import item_by_ref
 from shared_models.production_commands import RouteCreate
-from shared_models.quality.tables import Route
-from shared_models.trace import WorkOrder
 
 
 def in_spec(value: float, lower: float | None, upper: float | None) -> bool | None:

@@ -6,6 +6,8 @@ from sqlmodel import select
 
 from backend.db import atomic
 from backend.errors import Conflict, InvalidInput, NotFound
+from backend.masterdata.models import Bom, BomLine
+from backend.production.models import WorkOrder
 from backend.trace.lookup import item_by_ref, location_by_code, site_by_code, unit_by_code
 from backend.trace.walk import reaches
 from backend.warehouse.capture import EventCapture
@@ -15,8 +17,8 @@ from backend.warehouse.posting import expiry_for, unit_code
 from shared_models import commands as cmd
 from shared_models.enums import BomStatus, EventType, LineRole, Tracking, UnitKind, UnitStatus, WorkOrderStatus
 from shared_models.gates import as_attributes
-from shared_models.masterdata import Bom, BomLine, Item
-from shared_models.trace import Event, Unit, WorkOrder
+from shared_models.masterdata import Item
+from shared_models.trace import Event, Unit
 
 
 class ProductionService(EventCapture):

@@ -14,11 +14,14 @@ from pydantic import BaseModel, Field, ValidationError
 from sqlmodel import Session, select
 
 from backend.auth.guards import TRACE_READERS, allow
+from backend.auth.models import User
 from backend.auth.principal import Principal
 from backend.config import Settings
 from backend.deps import Caller, Config, Db
 from backend.errors import InvalidInput
 from backend.masterdata.controller import IfMatch, expected_version
+from backend.production.models import WorkOrder
+from backend.quality.models import Inspection, InspectionPlan, Nonconformance, NonconformanceStep
 from backend.quality.nonconformance import NonconformanceService
 from backend.quality.plans import PlanCreate, PlanPublic, PlanService, PlanUpdate, plan_public
 from backend.quality.service import DEFAULT_MAX_PHOTO_BYTES, InspectionService, Photo, PhotoInbox
@@ -26,9 +29,7 @@ from backend.trace.lookup import unit_by_code
 from shared_models.bounds import INT64_MAX
 from shared_models.enums import InspectionStage, Role
 from shared_models.quality.commands import AdvanceNonconformance, FieldValue, RecordInspection
-from shared_models.quality.tables import Inspection, InspectionPlan, Nonconformance, NonconformanceStep
-from shared_models.trace import Unit, WorkOrder
-from shared_models.users import User
+from shared_models.trace import Unit
 
 READ = allow(*TRACE_READERS)
 RECORD = allow(Role.INSPECTOR, Role.QA_MANAGER)

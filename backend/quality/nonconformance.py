@@ -15,6 +15,8 @@ from sqlmodel import Session, select
 from backend.auth.principal import Principal
 from backend.db import atomic
 from backend.errors import InvalidInput, NotFound
+from backend.production.models import WorkOrder
+from backend.quality.models import Nonconformance, NonconformanceStep
 from backend.warehouse.errors import IllegalTransition
 from backend.warehouse.ledger import EPSILON, Ledger
 from backend.warehouse.status import StatusService
@@ -24,9 +26,8 @@ from shared_models.gates import check_movable
 from shared_models.masterdata import Location, Supplier
 from shared_models.quality import NONCONFORMANCE_WORKFLOW, Workflow
 from shared_models.quality import IllegalTransition as WorkflowRefused
-from shared_models.quality.tables import Nonconformance, NonconformanceStep
 from shared_models.status import RULES, IllegalStatusChange, check_status_change
-from shared_models.trace import Event, Unit, WorkOrder
+from shared_models.trace import Event, Unit
 from shared_models.types import utcnow
 
 

@@ -15,11 +15,11 @@ from sqlmodel import Session, select
 from backend.db import atomic
 from backend.errors import Conflict, InvalidInput, NotFound
 from backend.masterdata.errors import StaleVersion
+from backend.quality.models import InspectionPlan
 from shared_models.bounds import INT64_MAX
 from shared_models.enums import InspectionStage
 from shared_models.masterdata import Item
 from shared_models.quality import Characteristic, CharacteristicDefinitionError, SamplingError, sampling_plan
-from shared_models.quality.tables import InspectionPlan
 from shared_models.types import utcnow
 
 PLANS_FILE = Path(__file__).resolve().parents[2] / "assets" / "quality" / "plans.yaml"

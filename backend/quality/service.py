@@ -27,6 +27,7 @@ from backend.auth.principal import Principal
 from backend.config import Settings
 from backend.db import atomic
 from backend.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
+from backend.quality.models import Inspection, InspectionPhoto, InspectionPlan, Nonconformance, NonconformanceStep
 from backend.quality.nonconformance import next_code
 from backend.quality.plans import InvalidPlan, PlanService, characteristics_of
 from backend.trace.lookup import unit_by_code
@@ -49,7 +50,6 @@ from shared_models.quality import (
     verdict_for_sample,
 )
 from shared_models.quality.commands import RecordInspection
-from shared_models.quality.tables import Inspection, InspectionPhoto, InspectionPlan, Nonconformance, NonconformanceStep
 from shared_models.trace import Unit
 from shared_models.types import new_id, utcnow
 

@@ -23,6 +23,8 @@ from sqlmodel import Session, select
 from backend.auth.principal import Principal
 from backend.db import atomic
 from backend.errors import Conflict, Forbidden, InvalidInput, NotFound
+from backend.production.models import OperationReport
+from backend.recall.models import RecallCase, RecallUnit
 from backend.recall.scope import scope_of_walk
 from backend.trace.lookup import location_by_code, supplier_by_code
 from backend.trace.resolver import resolve
@@ -33,7 +35,6 @@ from backend.warehouse.status import StatusService
 from shared_models import commands as cmd
 from shared_models.enums import Direction, EventType, LineRole, RecallState, Role, StatusAction, UnitKind, UnitStatus
 from shared_models.masterdata import Customer, Equipment, Item, Location
-from shared_models.quality.tables import OperationReport, RecallCase, RecallUnit
 from shared_models.status import LIVE
 from shared_models.trace import Event, EventLine, Unit
 from shared_models.types import utcnow

@@ -15,16 +15,17 @@ from uuid import NAMESPACE_URL, uuid5
 import yaml
 from sqlmodel import Session, select
 
+from backend.auth.models import User
 from backend.auth.passwords import hash_password
 from backend.auth.principal import SYSTEM
+from backend.masterdata.models import Bom, BomLine
 from backend.production.service import ProductionService
 from backend.quality.plans import load_demo_plans
 from backend.warehouse.service import WarehouseService
 from shared_models import commands as cmd
 from shared_models.enums import BomStatus, LocationKind, PartnerKind, Role, Tracking
 from shared_models.gs1 import validate_gln, validate_gtin
-from shared_models.masterdata import Bom, BomLine, Customer, Equipment, Item, Location, Site, Supplier
-from shared_models.users import User
+from shared_models.masterdata import Customer, Equipment, Item, Location, Site, Supplier
 
 PLANT_FILE = Path(__file__).resolve().parents[2] / "assets" / "demo" / "plant.yaml"
 START = datetime(2026, 10, 5, 0, 30, tzinfo=UTC)  # 08:30 in Suzhou

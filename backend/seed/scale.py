@@ -25,9 +25,9 @@ from sqlalchemy import text
 from sqlalchemy.engine import Connection, Engine
 
 from backend.errors import Conflict
+from backend.tables import metadata
 from shared_models.enums import BUSINESS_STEP, EdgeKind, EventType, LineRole, UnitKind, UnitStatus
 from shared_models.gs1 import compute_check_digit
-from shared_models.tables import metadata
 
 ScaleStats = dict[str, int | float | str]
 

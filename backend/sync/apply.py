@@ -41,6 +41,7 @@ from backend.masterdata.service import MasterDataService
 from backend.production.operations import OperationService
 from backend.production.service import ProductionService
 from backend.quality.service import InspectionService
+from backend.sync.runtime import RECORDER
 from backend.warehouse.posting import Posting
 from backend.warehouse.service import WarehouseService
 from backend.warehouse.status import StatusService
@@ -52,8 +53,6 @@ from shared_models.production_commands import ReportOperation
 from shared_models.quality.commands import RecordInspection
 from sync.protocol import CrudEntry, CrudOp, Verdict, VerdictStatus
 from sync.server.tables import RejectedOp, UploadReceipt
-
-from . import RECORDER
 
 log = logging.getLogger("lotline.sync")
 

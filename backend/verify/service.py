@@ -18,16 +18,17 @@ from sqlmodel import Session, select
 from backend.auth.principal import SYSTEM, Principal
 from backend.db import atomic
 from backend.errors import InvalidInput, NotFound
+from backend.trace.models import GenealogyEdge
 from backend.trace.resolver import AmbiguousCode, Resolved, UnreadableCode, resolve
 from backend.verify import flags as f
 from backend.verify.schemas import ItemBrief, ShipmentBrief, Verification, VerifyFlag, VerifyRequest
 from backend.warehouse.errors import EventIdReused
 from backend.warehouse.ledger import Ledger, fingerprint
+from backend.warnings.models import WarningRule
 from backend.warnings.rules import Clone
 from shared_models.enums import EdgeKind, EventType, LineRole, PartnerKind, UnitKind
 from shared_models.masterdata import Customer, Item, Site
-from shared_models.quality.tables import WarningRule
-from shared_models.trace import Event, EventLine, GenealogyEdge, Unit
+from shared_models.trace import Event, EventLine, Unit
 from shared_models.types import utcnow
 
 CONTAINER_DEPTH = 4   # a serial in a carton on a pallet: how far up we look for the shipment

@@ -11,10 +11,10 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from backend.auth.guards import allow
 from backend.deps import Caller, Db
+from backend.warnings.models import QualityWarning, WarningRule
 from backend.warnings.notify import NotifyConfig
 from backend.warnings.service import WarningService
 from shared_models.enums import Role, WarningState
-from shared_models.quality.tables import QualityWarning, WarningRule
 
 
 class WarningPublic(BaseModel):

@@ -24,7 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from sqlalchemy import update
 from sqlmodel import Session, select
 
-from shared_models.quality.tables import Notification, QualityWarning, WarningRule
+from backend.warnings.models import Notification, QualityWarning, WarningRule
 from shared_models.types import utcnow
 
 log = logging.getLogger("lotline.warnings.notify")

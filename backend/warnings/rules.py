@@ -20,10 +20,12 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
 from backend.errors import InvalidInput
+from backend.production.models import ProcessReading
+from backend.quality.models import Inspection
+from backend.warnings.models import QualityWarning, WarningRule
 from shared_models.bounds import INT64_MAX
 from shared_models.enums import EventType, InspectionStage, WarningState
 from shared_models.masterdata import Equipment, Item, Location, Supplier
-from shared_models.quality.tables import Inspection, ProcessReading, QualityWarning, WarningRule
 from shared_models.trace import Event, EventLine, StockOnHand, Unit
 from shared_models.types import utcnow
 

@@ -24,9 +24,9 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from backend.warnings.models import SchedulerLease
 from backend.warnings.notify import Notifier
 from backend.warnings.service import WarningService
-from shared_models.quality.tables import SchedulerLease
 from shared_models.types import utcnow
 
 log = logging.getLogger("lotline.warnings.scheduler")

@@ -17,14 +17,14 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, select
 
-import shared_models.tables  # noqa: F401 - every table: foreign keys resolve wherever this runs
+import backend.tables  # noqa: F401 - every table: foreign keys resolve wherever this runs
 from backend.auth.principal import Principal
 from backend.db import atomic
 from backend.errors import Conflict, InvalidInput, NotFound
+from backend.warnings.models import Notification, QualityWarning, WarningRule
 from backend.warnings.notify import NotifyConfig
 from backend.warnings.rules import KINDS, Finding, RuleMisconfigured, evaluate, params_of
 from shared_models.enums import WarningState
-from shared_models.quality.tables import Notification, QualityWarning, WarningRule
 from shared_models.trace import Event
 from shared_models.types import new_id, utcnow
 

@@ -10,8 +10,8 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 from typer.testing import CliRunner
 
-from backend import audit
-from backend.audit import AuditEntry
+from backend.audit import service as audit
+from backend.audit.models import AuditEntry
 from backend.cli import app as cli
 from backend.masterdata.service import MasterDataService
 from tests.backend.story import receive

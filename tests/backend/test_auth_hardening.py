@@ -13,6 +13,7 @@ from sqlmodel import Session
 
 from backend.app import create_app
 from backend.auth.errors import LoginThrottled
+from backend.auth.models import User
 from backend.auth.principal import Principal
 from backend.auth.service import authenticate, create_user
 from backend.auth.throttle import ThrottleLimits
@@ -20,7 +21,6 @@ from backend.config import Settings
 from backend.errors import Unauthorized
 from shared_models.enums import Role
 from shared_models.types import utcnow
-from shared_models.users import User
 from tests.factories import Plant
 
 

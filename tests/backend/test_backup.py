@@ -19,7 +19,8 @@ from sqlmodel import Session, select
 from typer.testing import CliRunner
 
 from backend.auth.principal import SYSTEM
-from backend.backup import (
+from backend.backup.archive import Manifest, read_manifest, sha256_of, unpack, write_archive
+from backend.backup.errors import (
     BackupCorrupt,
     BackupFailed,
     BackupFromNewerCode,
@@ -27,14 +28,9 @@ from backend.backup import (
     BackupToolTooOld,
     DatabaseInUse,
     RestoreFailed,
-    code_head,
-    read_manifest,
-    restore_backup,
-    row_counts,
-    take_backup,
 )
-from backend.backup.archive import Manifest, sha256_of, unpack, write_archive
 from backend.backup.postgres import current_schema, require_client_not_older
+from backend.backup.service import code_head, restore_backup, row_counts, take_backup
 from backend.cli import app
 from backend.db import make_engine, session_scope
 from backend.migrate import current_revision, upgrade

@@ -18,7 +18,8 @@ from backend.auth.service import principal_of
 from backend.cli import app as cli
 from backend.db import Batch
 from backend.errors import DomainError
-from backend.eventlog import GENESIS, SiteChain, verify_all
+from backend.eventlog.canonical import GENESIS
+from backend.eventlog.verify import SiteChain, verify_all
 from backend.migrate import upgrade
 from backend.warehouse.posting import Posting
 from backend.warehouse.service import WarehouseService

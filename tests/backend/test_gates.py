@@ -11,11 +11,12 @@ import pytest
 from litestar.testing import TestClient
 from sqlmodel import Session, select
 
-from backend.gates import GateService, default_rules
+from backend.gates.models import GateRule
+from backend.gates.service import GateService, default_rules
+from backend.quality.models import Inspection, InspectionPlan
 from shared_models.enums import InspectionStage, LocationKind, UnitStatus
 from shared_models.gate_checks import GateContext, GateRuleData, UnknownCheck, evaluate
 from shared_models.masterdata import Item, Location
-from shared_models.quality.tables import GateRule, Inspection, InspectionPlan
 from shared_models.trace import Event, Unit
 from tests.backend.story import receive, release
 from tests.factories import T0, Plant, at, eid

@@ -8,8 +8,9 @@ from sqlmodel import Session, SQLModel, func, select
 from backend.errors import NotFound
 from backend.masterdata import csv_import
 from backend.masterdata.csv_import import CsvRejected, RowError, import_csv
+from backend.masterdata.models import Bom, BomLine
 from shared_models.enums import BomStatus
-from shared_models.masterdata import Bom, BomLine, Customer, Item, Location, Supplier
+from shared_models.masterdata import Customer, Item, Location, Supplier
 from tests.factories import Plant
 
 

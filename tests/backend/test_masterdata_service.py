@@ -18,6 +18,7 @@ from backend.masterdata.errors import (
     UnknownReference,
     WriteConflict,
 )
+from backend.masterdata.models import Bom
 from backend.masterdata.schemas import (
     BomLineIn,
     CustomerCreate,
@@ -30,7 +31,7 @@ from backend.masterdata.schemas import (
 )
 from backend.masterdata.service import MasterDataService
 from shared_models.enums import BomStatus, LocationKind, Tracking
-from shared_models.masterdata import Bom, Item
+from shared_models.masterdata import Item
 from tests.factories import Plant
 
 

@@ -22,6 +22,7 @@ from sqlmodel import Session, select
 from backend.app import create_app
 from backend.auth.principal import SYSTEM
 from backend.config import Settings
+from backend.production.models import OperationReport, ProcessReading
 from backend.production.mqtt import MalformedMessage, ProcessParamSubscriber, UnknownEquipment, parse_payload
 from backend.production.operations import OperationService
 from backend.production.routes import RouteService
@@ -29,7 +30,6 @@ from backend.production.service import ProductionService
 from shared_models import commands as cmd
 from shared_models.masterdata import Equipment
 from shared_models.production_commands import ReportOperation, RouteCreate
-from shared_models.quality.tables import OperationReport, ProcessReading
 from tests.factories import T0, Plant
 
 BROKER_HOST, BROKER_PORT = "127.0.0.1", 1883

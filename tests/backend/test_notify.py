@@ -22,8 +22,8 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from backend.warnings import Finding, Notifier, NotifySettings, WarningService
+from backend.warnings.models import Notification, QualityWarning, WarningRule
 from shared_models.enums import WarningState
-from shared_models.quality.tables import Notification, QualityWarning, WarningRule
 from tests.factories import Plant, eid
 
 SECRET = "test-webhook-secret"

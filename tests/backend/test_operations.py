@@ -9,11 +9,11 @@ import pytest
 from litestar.testing import TestClient
 from sqlmodel import Session, select
 
+from backend.production.models import OperationReport
 from backend.production.operations import OperationService
 from backend.sync import apply
 from shared_models.masterdata import Equipment
 from shared_models.production_commands import ReportOperation
-from shared_models.quality.tables import OperationReport
 from tests.factories import Plant, at, eid
 
 P = "/api/production"

@@ -6,10 +6,11 @@ import pytest
 from sqlmodel import Session, select
 
 from backend.errors import Conflict, InvalidInput, NotFound
+from backend.trace.models import GenealogyEdge
 from backend.warehouse.errors import GateViolated, GenealogyCycle, InsufficientStock, UnitExists, WrongTracking
 from shared_models import commands as cmd
 from shared_models.enums import UnitStatus
-from shared_models.trace import GenealogyEdge, Unit
+from shared_models.trace import Unit
 from tests.backend.story import produce, production, receive, release
 from tests.factories import Plant, at, eid
 

@@ -16,6 +16,7 @@ from sqlmodel import Session, select
 from backend.auth.principal import Principal
 from backend.errors import Forbidden
 from backend.masterdata.errors import StaleVersion
+from backend.quality.models import Inspection, InspectionPhoto, Nonconformance, NonconformanceStep
 from backend.quality.plans import InvalidPlan, PlanCreate, PlanService, load_demo_plans
 from backend.quality.service import (
     InspectionIdReused,
@@ -31,7 +32,6 @@ from shared_models.enums import EventType, InspectionStage, UnitStatus
 from shared_models.masterdata import Item
 from shared_models.quality import sampling_plan
 from shared_models.quality.commands import RecordInspection
-from shared_models.quality.tables import Inspection, InspectionPhoto, Nonconformance, NonconformanceStep
 from shared_models.trace import Event, Unit
 from tests.backend.story import receive
 from tests.factories import Plant, at, eid

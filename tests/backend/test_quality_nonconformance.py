@@ -8,13 +8,14 @@ import pytest
 from sqlmodel import Session, select
 
 from backend.errors import NotFound
+from backend.production.models import WorkOrder
+from backend.quality.models import Nonconformance, NonconformanceStep
 from backend.quality.nonconformance import NonconformanceService
 from backend.warehouse.check import stock_drift
 from backend.warehouse.errors import IllegalTransition
 from shared_models import commands as cmd
 from shared_models.enums import EventType, UnitStatus, WorkOrderKind
-from shared_models.quality.tables import Nonconformance, NonconformanceStep
-from shared_models.trace import Event, EventLine, WorkOrder
+from shared_models.trace import Event, EventLine
 from tests.backend.story import stock, warehouse
 from tests.backend.test_quality_inspection import (
     GOOD,

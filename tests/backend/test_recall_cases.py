@@ -18,17 +18,17 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from backend.app import create_app
+from backend.auth.models import User
 from backend.auth.principal import Principal
 from backend.auth.service import principal_of
 from backend.config import Settings
 from backend.errors import InvalidInput
+from backend.production.models import OperationReport, WorkOrder
 from backend.recall.cases import AlreadyReturned, NotInRecall, OutstandingUnits, RecallService, RecallStateConflict
 from backend.seed.demo import seed_demo
 from shared_models.enums import EventType, UnitStatus
 from shared_models.masterdata import Equipment
-from shared_models.quality.tables import OperationReport
-from shared_models.trace import ContainerContent, Event, Unit, WorkOrder
-from shared_models.users import User
+from shared_models.trace import ContainerContent, Event, Unit
 from sync.server.stream import StreamOptions
 from tests.factories import eid
 

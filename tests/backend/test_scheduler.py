@@ -19,10 +19,11 @@ from sqlmodel import Session, select
 
 from backend.app import create_app
 from backend.config import Settings
+from backend.quality.models import Inspection, InspectionPlan
 from backend.warnings import Notifier, NotifySettings, WarningScheduler, release_lease, take_lease
+from backend.warnings.models import QualityWarning, SchedulerLease, WarningRule
 from backend.warnings.scheduler import default_holder
 from shared_models.enums import InspectionStage
-from shared_models.quality.tables import Inspection, InspectionPlan, QualityWarning, SchedulerLease, WarningRule
 from shared_models.trace import Unit
 from shared_models.types import utcnow
 from tests.backend.story import receive

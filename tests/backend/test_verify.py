@@ -9,10 +9,11 @@ from litestar.testing import TestClient
 from sqlmodel import Session, select
 
 from backend.auth.principal import Principal
-from backend.verify import NotAUnitCode, Verification, VerifyRequest, VerifyService
+from backend.verify.schemas import Verification, VerifyRequest
+from backend.verify.service import NotAUnitCode, VerifyService
 from backend.warehouse.errors import EventIdReused
+from backend.warnings.models import WarningRule
 from shared_models.enums import EventType, Role, UnitStatus
-from shared_models.quality.tables import WarningRule
 from shared_models.trace import Event, EventLine, Unit
 from tests.backend.story import Story, stock, tell_story
 from tests.factories import Plant, at, eid

@@ -12,13 +12,16 @@ from litestar.testing import TestClient
 from sqlmodel import Session, select
 
 from backend.auth.principal import SYSTEM, Principal
-from backend.verify import VerifyRequest, VerifyService
+from backend.production.models import ProcessReading
+from backend.quality.models import Inspection, InspectionPlan
+from backend.verify.schemas import VerifyRequest
+from backend.verify.service import VerifyService
 from backend.warnings import KINDS, WarningNotLive, WarningService
+from backend.warnings.models import QualityWarning, WarningRule
 from backend.warnings.rules import RuleMisconfigured, evaluate
 from shared_models import commands as cmd
 from shared_models.enums import BUSINESS_STEP, EventType, InspectionStage, LineRole, Role, WarningState
 from shared_models.masterdata import Equipment
-from shared_models.quality.tables import Inspection, InspectionPlan, ProcessReading, QualityWarning, WarningRule
 from shared_models.trace import Event, EventLine, Unit
 from shared_models.types import utcnow
 from tests.backend.story import receive, tell_story, warehouse
@@ -390,7 +393,7 @@ def test_acknowledge_then_close_and_illegal_transitions_are_refused(session: Ses
 
 
 def _user_id(session: Session, username: str) -> str:
-    from shared_models.users import User
+    from backend.auth.models import User
 
     return session.exec(select(User.id).where(User.username == username)).one()
 

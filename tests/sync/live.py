@@ -21,12 +21,12 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from backend.app import create_app
+from backend.auth.models import User
 from backend.auth.service import principal_of
 from backend.config import Settings
 from backend.sync.policy import SYNCED, LotlinePolicy, buckets_of
-from shared_models.tables import metadata
+from backend.tables import metadata
 from shared_models.trace import Event
-from shared_models.users import User
 from sync.client import Backoff, HttpConnector, LocalStore, SyncClient, SyncUnavailable
 from sync.client.upload import WRITE_NEEDED
 from sync.protocol import canonical_json

@@ -13,10 +13,10 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
+from backend.auth.models import LoginThrottle
 from backend.auth.service import revoke_tokens, set_password
 from mobile.viewmodels.context import Handheld
 from mobile.viewmodels.login import LoginViewModel
-from shared_models.users import LoginThrottle
 from sync.client import HttpConnector, LocalStore, LoginRequired, SyncClient
 from tests.aio import Run, run_fixture  # noqa: F401
 from tests.sync.live import LiveServer, events_on_server, handheld_fixture, live_fixture, receive, sync_until_quiet

@@ -8,10 +8,10 @@ from litestar.testing import TestClient
 from sqlalchemy import func
 from sqlmodel import Session, select
 
+from backend.auth.models import User
 from backend.auth.service import principal_of
 from backend.sync.apply import UploadApplier
 from shared_models.trace import Event
-from shared_models.users import User
 from sync.protocol import CrudEntry
 from tests.backend.story import receive, release, stock
 from tests.factories import at, eid

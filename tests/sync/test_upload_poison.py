@@ -9,13 +9,13 @@ from litestar.testing import TestClient
 from sqlalchemy import text
 from sqlmodel import Session, select
 
+from backend.auth.models import User
 from backend.auth.service import principal_of
 from backend.sync import apply
 from backend.sync.apply import UploadApplier
 from backend.warehouse.posting import Posted, Posting
 from backend.warehouse.status import StatusService
 from shared_models import commands as cmd
-from shared_models.users import User
 from sync.protocol import CrudEntry
 from sync.server.tables import RejectedOp
 from tests.backend.story import receive, stock

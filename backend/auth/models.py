@@ -1,4 +1,4 @@
-"""Users, their role and the scope of what they may see; the log-in throttle's counters."""
+"""Users and the log-in throttle's counters (server-only tables)."""
 
 from __future__ import annotations
 
