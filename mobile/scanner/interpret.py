@@ -6,6 +6,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
+from mobile.i18n import Localized, Msg
 from shared_models.gs1 import Element, GS1Error, GS1Message, NotGS1Error, gtin14, is_valid_check_digit, parse_any
 
 #: EAN/UPC symbols carry a GTIN and nothing else; GS1 reads them as AI (01).
@@ -22,8 +23,23 @@ _PARSER_AIM = {"]d;": "]d5"}
 @dataclass(frozen=True, slots=True)
 class Interpretation:
     gs1: GS1Message | None = None
-    error: str | None = None
+    error: str | None = None  # a mobile.i18n.Localized: English as a str, the worker's language through a Translator
     error_code: str | None = None
+
+
+def gs1_message(exc: GS1Error) -> Msg:
+    """The worker's message for a GS1 error: key gs1.<code>, filled with the AI, the 1-based place in the value
+    and the error's own values (a coupon field becomes its translated name)."""
+    params: dict[str, object] = {"ai": exc.ai or "?", **exc.params}
+    if exc.offset is not None:
+        params["place"] = exc.offset + 1
+    if "field" in exc.params:
+        params["field"] = Msg.of(f"gs1.coupon_field.{exc.params['field']}")
+    return Msg(f"gs1.{exc.code}", params)
+
+
+def _failed(exc: GS1Error) -> Interpretation:
+    return Interpretation(error=Localized(str(exc), gs1_message(exc)), error_code=exc.code)
 
 
 def split_aim(text: str) -> tuple[str | None, str]:
@@ -57,7 +73,7 @@ def _retail(digits: str, fmt: str | None, symbology_id: str | None) -> Interpret
     try:
         element = Element("01", gtin14(digits))
     except GS1Error as exc:
-        return Interpretation(error=str(exc), error_code=exc.code)
+        return _failed(exc)
     return Interpretation(gs1=GS1Message((element,), symbology=fmt, symbology_id=symbology_id))
 
 
@@ -66,8 +82,9 @@ def interpret(
 ) -> Interpretation:
     """GS1-parse ``text`` (data without AIM prefix) as announced by ``symbology_id`` / ``fmt``.
 
-    Non-GS1 text gives an empty Interpretation; malformed GS1 gives ``error`` (the GS1Error message,
-    which names the AI) and its stable ``error_code``.
+    Non-GS1 text gives an empty Interpretation; malformed GS1 gives ``error`` (the GS1Error message, which names
+    the AI, carrying its zh-CN/en message) and its stable ``error_code``. Every check of the GS1 Barcode Syntax
+    Dictionary applies: value linters and the message's AI associations.
     """
     if fmt in RETAIL_FORMATS or (symbology_id or "").startswith("]E"):
         return _retail(text, fmt, symbology_id)
@@ -80,4 +97,4 @@ def interpret(
     except NotGS1Error:
         return Interpretation()
     except GS1Error as exc:
-        return Interpretation(error=str(exc), error_code=exc.code)
+        return _failed(exc)

@@ -1,6 +1,18 @@
 """GS1 identifiers for Lotline: AI table, check digits, element strings and Digital Link URIs."""
 
-from .ai import CSET39, CSET64, CSET82, PREDEFINED_LENGTHS, AIDef, all_ais, is_known_ai, is_predefined_length, lookup
+from .ai import (
+    CSET39,
+    CSET64,
+    CSET82,
+    PREDEFINED_LENGTHS,
+    AIDef,
+    Component,
+    all_ais,
+    is_known_ai,
+    is_predefined_length,
+    lookup,
+)
+from .associations import check_associations
 from .check_digit import (
     compute_check_digit,
     compute_gmn_check_pair,
@@ -18,7 +30,8 @@ from .digital_link import ALIASES, KEY_QUALIFIERS, PRIMARY_KEYS, DigitalLink, bu
 from .element import Element
 from .element_string import GS, GS1_SYMBOLOGY_IDS, encode_hri, encode_raw, parse
 from .errors import ERROR_CODES, CheckDigitError, DigitalLinkError, GS1Error, NotGS1Error
-from .message import INVALID_PAIRS, REQUIRED_WITH, GS1Message, check_pair_rules
+from .linters import LINTERS
+from .message import GS1Message
 
 __all__ = [
     "ALIASES",
@@ -28,13 +41,13 @@ __all__ = [
     "ERROR_CODES",
     "GS",
     "GS1_SYMBOLOGY_IDS",
-    "INVALID_PAIRS",
     "KEY_QUALIFIERS",
+    "LINTERS",
     "PREDEFINED_LENGTHS",
     "PRIMARY_KEYS",
-    "REQUIRED_WITH",
     "AIDef",
     "CheckDigitError",
+    "Component",
     "DigitalLink",
     "DigitalLinkError",
     "Element",
@@ -43,7 +56,7 @@ __all__ = [
     "NotGS1Error",
     "all_ais",
     "build_digital_link",
-    "check_pair_rules",
+    "check_associations",
     "compute_check_digit",
     "compute_gmn_check_pair",
     "encode_hri",

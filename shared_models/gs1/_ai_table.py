@@ -1,135 +1,240 @@
-"""Raw GS1 Application Identifier rows (Gen Specs section 3 / Fig. 3.2-1), parsed by ``ai.py``."""
+"""GS1 AI table generated from the GS1 Barcode Syntax Dictionary: do not edit, regenerate it.
 
-from __future__ import annotations
+Source: assets/gs1/gs1-syntax-dictionary.txt (gs1/gs1-syntax-dictionary@ff2eb4bfc8f647aa3244626bdb875165d067a3e6).
+Regenerate: python -m shared_models.gs1.dictionary --write (python shared_models/gs1/dictionary.py --write
+when this module is broken: the script imports nothing of the package).
 
-# Columns: AI, format (Gen Specs notation, [..] = optional part), flags (c = check digit, d = date),
-# then "DATA TITLE | short human title". Families (310n, 91-99, ...) are generated below.
-ROWS = """
-00    N18            c  SSCC | SSCC
-01    N14            c  GTIN | GTIN
-02    N14            c  CONTENT | GTIN of contained trade items
-03    N14            c  MTO GTIN | made-to-order GTIN
-10    X..20          -  BATCH/LOT | batch/lot number
-11    N6             d  PROD DATE | production date
-12    N6             d  DUE DATE | due date
-13    N6             d  PACK DATE | packaging date
-15    N6             d  BEST BEFORE or BEST BY | best before date
-16    N6             d  SELL BY | sell by date
-17    N6             d  USE BY OR EXPIRY | expiry date
-20    N2             -  VARIANT | internal product variant
-21    X..20          -  SERIAL | serial number
-22    X..20          -  CPV | consumer product variant
-235   X..28          -  TPX | third-party controlled serialised extension of GTIN
-240   X..30          -  ADDITIONAL ID | additional product identification
-241   X..30          -  CUST. PART No. | customer part number
-242   N..6           -  MTO VARIANT | made-to-order variation number
-243   X..20          -  PCN | packaging component number
-250   X..30          -  SECONDARY SERIAL | secondary serial number
-251   X..30          -  REF. TO SOURCE | reference to source entity
-253   N13+[X..17]    c  GDTI | global document type identifier
-254   X..20          -  GLN EXTENSION COMPONENT | GLN extension component
-255   N13+[N..12]    c  GCN | global coupon number
-30    N..8           -  VAR. COUNT | variable count of items
-37    N..8           -  COUNT | count of trade items
-400   X..30          -  ORDER NUMBER | customer purchase order number
-401   X..30          -  GINC | global identification number for consignment
-402   N17            c  GSIN | global shipment identification number
-403   X..30          -  ROUTE | routing code
-410   N13            c  SHIP TO LOC | ship-to GLN
-411   N13            c  BILL TO | bill-to GLN
-412   N13            c  PURCHASE FROM | purchased-from GLN
-413   N13            c  SHIP FOR LOC | ship-for GLN
-414   N13            c  LOC No. | location GLN
-415   N13            c  PAY TO | pay-to GLN
-416   N13            c  PROD/SERV LOC | production/service location GLN
-417   N13            c  PARTY | party GLN
-420   X..20          -  SHIP TO POST | ship-to postal code
-421   N3+X..9        -  SHIP TO POST | ship-to postal code with ISO country code
-422   N3             -  ORIGIN | country of origin
-423   N3+[N..12]     -  COUNTRY - INITIAL PROCESS. | country of initial processing
-424   N3             -  COUNTRY - PROCESS. | country of processing
-425   N3+[N..12]     -  COUNTRY - DISASSEMBLY | country of disassembly
-426   N3             -  COUNTRY - FULL PROCESS | country of full process chain
-427   X..3           -  ORIGIN SUBDIVISION | country subdivision of origin
-710   X..20          -  NHRN PZN | national healthcare reimbursement number (Germany PZN)
-711   X..20          -  NHRN CIP | national healthcare reimbursement number (France CIP)
-712   X..20          -  NHRN CN | national healthcare reimbursement number (Spain CN)
-713   X..20          -  NHRN DRN | national healthcare reimbursement number (Brazil DRN)
-714   X..20          -  NHRN AIM | national healthcare reimbursement number (Portugal AIM)
-715   X..20          -  NHRN NDC | national healthcare reimbursement number (USA NDC)
-7001  N13            -  NSN | NATO stock number
-7002  X..30          -  MEAT CUT | meat carcasses and cuts classification
-7003  N10            d  EXPIRY TIME | expiry date and time
-7004  N..4           -  ACTIVE POTENCY | active potency
-7005  X..12          -  CATCH AREA | catch area
-7006  N6             d  FIRST FREEZE DATE | first freeze date
-7007  N6+[N6]        d  HARVEST DATE | harvest date
-7008  X..3           -  AQUATIC SPECIES | species for fishery purposes
-7009  X..10          -  FISHING GEAR TYPE | fishing gear type
-7010  X..2           -  PROD METHOD | production method
-7020  X..20          -  REFURB LOT | refurbishment lot ID
-7021  X..20          -  FUNC STAT | functional status
-7022  X..20          -  REV STAT | revision status
-7023  X..30          -  GIAI - ASSEMBLY | GIAI of an assembly
-7040  N1+X3          -  UIC+EXT | GS1 UIC with extension 1 and importer index
-7240  X..20          -  PROTOCOL | protocol ID
-8001  N14            -  DIMENSIONS | roll product dimensions
-8002  X..20          -  CMT No. | cellular mobile telephone identifier
-8003  N14+[X..16]    c  GRAI | global returnable asset identifier
-8004  X..30          -  GIAI | global individual asset identifier
-8005  N6             -  PRICE PER UNIT | price per unit of measure
-8006  N14+N2+N2      c  ITIP | individual trade item piece
-8007  X..34          -  IBAN | international bank account number
-8008  N8+[N..4]      d  PROD TIME | production date and time
-8009  X..50          -  OPTSEN | optically readable sensor indicator
-8010  Y..30          -  CPID | component/part identifier
-8011  N..12          -  CPID SERIAL | component/part identifier serial number
-8012  X..20          -  VERSION | software version
-8013  X..25          c  GMN | global model number
-8017  N18            c  GSRN - PROVIDER | GSRN of a service provider
-8018  N18            c  GSRN - RECIPIENT | GSRN of a service recipient
-8019  N..10          -  SRIN | service relation instance number
-8020  X..25          -  REF No. | payment slip reference number
-8026  N14+N2+N2      c  ITIP CONTENT | ITIP of contained trade item pieces
-8030  Z..90          -  DIGSIG | digital signature
-8111  N4             -  POINTS | loyalty points of a coupon
-8200  X..70          -  PRODUCT URL | extended packaging URL
-90    X..30          -  INTERNAL | information mutually agreed between trading partners
-"""
+Each entry: (first AI, last AI, FNC1 needed, Digital Link data attribute, components, requires, excludes,
+Digital Link qualifier sequences or None, data title). A component: (type N/X/Y/Z, min length, max length,
+optional, linters). requires: one tuple per req= rule; any one of its groups (all AIs of the group present)
+satisfies it. Patterns: "310n" = 3100-3109, "31nn" = 3100-3199."""
 
-# Trade and logistic measures "31nn".."36nn": AI prefix -> data title; format N6, n = 0..5 decimals.
-MEASURES = {
-    "310": "NET WEIGHT (kg)", "311": "LENGTH (m)", "312": "WIDTH (m)", "313": "HEIGHT (m)",
-    "314": "AREA (m2)", "315": "NET VOLUME (l)", "316": "NET VOLUME (m3)",
-    "320": "NET WEIGHT (lb)", "321": "LENGTH (i)", "322": "LENGTH (f)", "323": "LENGTH (y)",
-    "324": "WIDTH (i)", "325": "WIDTH (f)", "326": "WIDTH (y)",
-    "327": "HEIGHT (i)", "328": "HEIGHT (f)", "329": "HEIGHT (y)",
-    "330": "GROSS WEIGHT (kg)", "331": "LENGTH (m), log", "332": "WIDTH (m), log", "333": "HEIGHT (m), log",
-    "334": "AREA (m2), log", "335": "VOLUME (l), log", "336": "VOLUME (m3), log", "337": "KG PER m2",
-    "340": "GROSS WEIGHT (lb)", "341": "LENGTH (i), log", "342": "LENGTH (f), log", "343": "LENGTH (y), log",
-    "344": "WIDTH (i), log", "345": "WIDTH (f), log", "346": "WIDTH (y), log",
-    "347": "HEIGHT (i), log", "348": "HEIGHT (f), log", "349": "HEIGHT (y), log",
-    "350": "AREA (i2)", "351": "AREA (f2)", "352": "AREA (y2)",
-    "353": "AREA (i2), log", "354": "AREA (f2), log", "355": "AREA (y2), log",
-    "356": "NET WEIGHT (t)", "357": "NET VOLUME (oz)",
-    "360": "NET VOLUME (q)", "361": "NET VOLUME (g)", "362": "VOLUME (q), log", "363": "VOLUME (g), log",
-    "364": "VOLUME (i3)", "365": "VOLUME (f3)", "366": "VOLUME (y3)",
-    "367": "VOLUME (i3), log", "368": "VOLUME (f3), log", "369": "VOLUME (y3), log",
-}  # fmt: skip
-
-# Amount/price families: prefix -> (format, data title, title, highest n).
-AMOUNTS = {
-    "390": ("N..15", "AMOUNT", "amount payable (local currency)", 9),
-    "391": ("N3+N..15", "AMOUNT", "amount payable with ISO currency code", 9),
-    "392": ("N..15", "PRICE", "price of a variable measure item (local currency)", 9),
-    "393": ("N3+N..15", "PRICE", "price of a variable measure item with ISO currency code", 9),
-    "394": ("N4", "PRCNT OFF", "percentage discount of a coupon", 3),
-    "395": ("N6", "PRICE/UoM", "amount payable per unit of measure", 5),
-}
-
-# Families with a running last digit.
-FAMILIES = (
-    # (AI list, format, flags, data title, title)
-    (tuple(str(n) for n in range(91, 100)), "X..90", "-", "INTERNAL", "company internal information"),
-    (tuple(f"703{s}" for s in range(10)), "N3+X..27", "-", "PROCESSOR # s", "approval number of processor"),
+# ruff: noqa: E501
+# fmt: off
+SOURCE = 'assets/gs1/gs1-syntax-dictionary.txt (gs1/gs1-syntax-dictionary@ff2eb4bfc8f647aa3244626bdb875165d067a3e6)'
+ENTRIES = (
+    ('00', '00', False, True, (('N', 18, 18, False, ('csum', 'gcppos2')),), (), (), ((),), 'SSCC'),
+    ('01', '01', False, True, (('N', 14, 14, False, ('csum', 'gcppos2')),), (), ('255', '37'), (('22', '10', '21'), ('235',)), 'GTIN'),
+    ('02', '02', False, True, (('N', 14, 14, False, ('csum', 'gcppos2')),), ((('37',),),), ('01', '03'), None, 'CONTENT'),
+    ('03', '03', False, False, (('N', 14, 14, False, ('csum', 'gcppos2')),), (), ('01', '02', '37', '235'), None, 'MTO GTIN'),
+    ('10', '10', True, True, (('X', 1, 20, False, ()),), ((('01',), ('02',), ('03',), ('8006',), ('8026',)),), (), None, 'BATCH/LOT'),
+    ('11', '11', False, True, (('N', 6, 6, False, ('yymmd0',)),), ((('01',), ('02',), ('03',), ('8006',), ('8026',)),), (), None, 'PROD DATE'),
+    ('12', '12', False, True, (('N', 6, 6, False, ('yymmd0',)),), ((('8020',),),), (), None, 'DUE DATE'),
+    ('13', '13', False, True, (('N', 6, 6, False, ('yymmd0',)),), ((('01',), ('02',), ('03',), ('8006',), ('8026',)),), (), None, 'PACK DATE'),
+    ('15', '15', False, True, (('N', 6, 6, False, ('yymmd0',)),), ((('01',), ('02',), ('03',), ('8006',), ('8026',)),), (), None, 'BEST BEFORE or BEST BY'),
+    ('16', '16', False, True, (('N', 6, 6, False, ('yymmd0',)),), ((('01',), ('02',), ('03',), ('8006',), ('8026',)),), (), None, 'SELL BY'),
+    ('17', '17', False, True, (('N', 6, 6, False, ('yymmd0',)),), ((('01',), ('02',), ('03',), ('255',), ('8006',), ('8026',)),), (), None, 'USE BY or EXPIRY'),
+    ('20', '20', False, True, (('N', 2, 2, False, ()),), ((('01',), ('02',), ('03',), ('8006',), ('8026',)),), (), None, 'VARIANT'),
+    ('21', '21', True, False, (('X', 1, 20, False, ()),), ((('01',), ('03',), ('8006',)),), ('235',), None, 'SERIAL'),
+    ('22', '22', True, False, (('X', 1, 20, False, ()),), ((('01',),),), (), None, 'CPV'),
+    ('235', '235', True, False, (('X', 1, 28, False, ()),), ((('01',),),), (), None, 'TPX'),
+    ('240', '240', True, True, (('X', 1, 30, False, ()),), ((('01',), ('02',), ('03',), ('8006',), ('8026',)),), (), None, 'ADDITIONAL ID'),
+    ('241', '241', True, True, (('X', 1, 30, False, ()),), ((('01',), ('02',), ('03',), ('8006',), ('8026',)),), (), None, 'CUST. PART No.'),
+    ('242', '242', True, True, (('N', 1, 6, False, ()),), ((('01',), ('02',), ('8006',), ('8026',)),), (), None, 'MTO VARIANT'),
+    ('243', '243', True, True, (('X', 1, 20, False, ()),), ((('01',), ('03',)),), (), None, 'PCN'),
+    ('250', '250', True, True, (('X', 1, 30, False, ()),), ((('01', '21'), ('03', '21'), ('8006', '21')),), (), None, 'SECONDARY SERIAL'),
+    ('251', '251', True, True, (('X', 1, 30, False, ()),), ((('01',), ('03',), ('8006',)),), (), None, 'REF. TO SOURCE'),
+    ('253', '253', True, True, (('N', 13, 13, False, ('csum', 'gcppos1')), ('X', 1, 17, True, ())), (), (), ((),), 'GDTI'),
+    ('254', '254', True, False, (('X', 1, 20, False, ()),), ((('414',),),), (), None, 'GLN EXTENSION COMPONENT'),
+    ('255', '255', True, True, (('N', 13, 13, False, ('csum', 'gcppos1')), ('N', 1, 12, True, ())), (), ('01', '02', '415', '8006', '8020', '8026'), ((),), 'GCN'),
+    ('30', '30', True, True, (('N', 1, 8, False, ()),), ((('01',), ('02',)),), (), None, 'VAR. COUNT'),
+    ('3100', '3105', False, True, (('N', 6, 6, False, ()),), ((('01',), ('02',)),), ('310n',), None, 'NET WEIGHT (kg)'),
+    ('3110', '3115', False, True, (('N', 6, 6, False, ()),), ((('01',), ('02',)),), ('311n',), None, 'LENGTH (m)'),
+    ('3120', '3125', False, True, (('N', 6, 6, False, ()),), ((('01',), ('02',)),), ('312n',), None, 'WIDTH (m)'),
+    ('3130', '3135', False, True, (('N', 6, 6, False, ()),), ((('01',), ('02',)),), ('313n',), None, 'HEIGHT (m)'),
+    ('3140', '3145', False, True, (('N', 6, 6, False, ()),), ((('01',), ('02',)),), ('314n',), None, 'AREA (m²)'),
+    ('3150', '3155', False, True, (('N', 6, 6, False, ()),), ((('01',), ('02',)),), ('315n',), None, 'NET VOLUME (l)'),
+    ('3160', '3165', False, True, (('N', 6, 6, False, ()),), ((('01',), ('02',)),), ('316n',), None, 'NET VOLUME (m³)'),
+    ('3200', '3205', False, True, (('N', 6, 6, False, ()),), ((('01',), ('02',)),), ('320n',), None, 'NET WEIGHT (lb)'),
+    ('3210', '3215', False, True, (('N', 6, 6, False, ()),), ((('01',), ('02',)),), ('321n',), None, 'LENGTH (in)'),
+    ('3220', '3225', False, True, (('N', 6, 6, False, ()),), ((('01',), ('02',)),), ('322n',), None, 'LENGTH (ft)'),
+    ('3230', '3235', False, True, (('N', 6, 6, False, ()),), ((('01',), ('02',)),), ('323n',), None, 'LENGTH (yd)'),
+    ('3240', '3245', False, True, (('N', 6, 6, False, ()),), ((('01',), ('02',)),), ('324n',), None, 'WIDTH (in)'),
+    ('3250', '3255', False, True, (('N', 6, 6, False, ()),), ((('01',), ('02',)),), ('325n',), None, 'WIDTH (ft)'),
+    ('3260', '3265', False, True, (('N', 6, 6, False, ()),), ((('01',), ('02',)),), ('326n',), None, 'WIDTH (yd)'),
+    ('3270', '3275', False, True, (('N', 6, 6, False, ()),), ((('01',), ('02',)),), ('327n',), None, 'HEIGHT (in)'),
+    ('3280', '3285', False, True, (('N', 6, 6, False, ()),), ((('01',), ('02',)),), ('328n',), None, 'HEIGHT (ft)'),
+    ('3290', '3295', False, True, (('N', 6, 6, False, ()),), ((('01',), ('02',)),), ('329n',), None, 'HEIGHT (yd)'),
+    ('3300', '3305', False, True, (('N', 6, 6, False, ()),), ((('00',), ('01',)),), ('330n',), None, 'GROSS WEIGHT (kg)'),
+    ('3310', '3315', False, True, (('N', 6, 6, False, ()),), ((('00',), ('01',)),), ('331n',), None, 'LENGTH (m), log'),
+    ('3320', '3325', False, True, (('N', 6, 6, False, ()),), ((('00',), ('01',)),), ('332n',), None, 'WIDTH (m), log'),
+    ('3330', '3335', False, True, (('N', 6, 6, False, ()),), ((('00',), ('01',)),), ('333n',), None, 'HEIGHT (m), log'),
+    ('3340', '3345', False, True, (('N', 6, 6, False, ()),), ((('00',), ('01',)),), ('334n',), None, 'AREA (m²), log'),
+    ('3350', '3355', False, True, (('N', 6, 6, False, ()),), ((('00',), ('01',)),), ('335n',), None, 'VOLUME (l), log'),
+    ('3360', '3365', False, True, (('N', 6, 6, False, ()),), ((('00',), ('01',)),), ('336n',), None, 'VOLUME (m³), log'),
+    ('3370', '3375', False, True, (('N', 6, 6, False, ()),), ((('01',),),), ('337n',), None, 'KG PER m²'),
+    ('3400', '3405', False, True, (('N', 6, 6, False, ()),), ((('00',), ('01',)),), ('340n',), None, 'GROSS WEIGHT (lb)'),
+    ('3410', '3415', False, True, (('N', 6, 6, False, ()),), ((('00',), ('01',)),), ('341n',), None, 'LENGTH (in), log'),
+    ('3420', '3425', False, True, (('N', 6, 6, False, ()),), ((('00',), ('01',)),), ('342n',), None, 'LENGTH (ft), log'),
+    ('3430', '3435', False, True, (('N', 6, 6, False, ()),), ((('00',), ('01',)),), ('343n',), None, 'LENGTH (yd), log'),
+    ('3440', '3445', False, True, (('N', 6, 6, False, ()),), ((('00',), ('01',)),), ('344n',), None, 'WIDTH (in), log'),
+    ('3450', '3455', False, True, (('N', 6, 6, False, ()),), ((('00',), ('01',)),), ('345n',), None, 'WIDTH (ft), log'),
+    ('3460', '3465', False, True, (('N', 6, 6, False, ()),), ((('00',), ('01',)),), ('346n',), None, 'WIDTH (yd), log'),
+    ('3470', '3475', False, True, (('N', 6, 6, False, ()),), ((('00',), ('01',)),), ('347n',), None, 'HEIGHT (in), log'),
+    ('3480', '3485', False, True, (('N', 6, 6, False, ()),), ((('00',), ('01',)),), ('348n',), None, 'HEIGHT (ft), log'),
+    ('3490', '3495', False, True, (('N', 6, 6, False, ()),), ((('00',), ('01',)),), ('349n',), None, 'HEIGHT (yd), log'),
+    ('3500', '3505', False, True, (('N', 6, 6, False, ()),), ((('01',), ('02',)),), ('350n',), None, 'AREA (in²)'),
+    ('3510', '3515', False, True, (('N', 6, 6, False, ()),), ((('01',), ('02',)),), ('351n',), None, 'AREA (ft²)'),
+    ('3520', '3525', False, True, (('N', 6, 6, False, ()),), ((('01',), ('02',)),), ('352n',), None, 'AREA (yd²)'),
+    ('3530', '3535', False, True, (('N', 6, 6, False, ()),), ((('00',), ('01',)),), ('353n',), None, 'AREA (in²), log'),
+    ('3540', '3545', False, True, (('N', 6, 6, False, ()),), ((('00',), ('01',)),), ('354n',), None, 'AREA (ft²), log'),
+    ('3550', '3555', False, True, (('N', 6, 6, False, ()),), ((('00',), ('01',)),), ('355n',), None, 'AREA (yd²), log'),
+    ('3560', '3565', False, True, (('N', 6, 6, False, ()),), ((('01',), ('02',)),), ('356n',), None, 'NET WEIGHT (tr oz)'),
+    ('3570', '3575', False, True, (('N', 6, 6, False, ()),), ((('01',), ('02',)),), ('357n',), None, 'NET VOLUME (oz)'),
+    ('3600', '3605', False, True, (('N', 6, 6, False, ()),), ((('01',), ('02',)),), ('360n',), None, 'NET VOLUME (qt (US))'),
+    ('3610', '3615', False, True, (('N', 6, 6, False, ()),), ((('01',), ('02',)),), ('361n',), None, 'NET VOLUME (gal.)'),
+    ('3620', '3625', False, True, (('N', 6, 6, False, ()),), ((('00',), ('01',)),), ('362n',), None, 'VOLUME (qt (US)), log'),
+    ('3630', '3635', False, True, (('N', 6, 6, False, ()),), ((('00',), ('01',)),), ('363n',), None, 'VOLUME (gal (US)), log'),
+    ('3640', '3645', False, True, (('N', 6, 6, False, ()),), ((('01',), ('02',)),), ('364n',), None, 'NET VOLUME (in³)'),
+    ('3650', '3655', False, True, (('N', 6, 6, False, ()),), ((('01',), ('02',)),), ('365n',), None, 'NET VOLUME (ft³)'),
+    ('3660', '3665', False, True, (('N', 6, 6, False, ()),), ((('01',), ('02',)),), ('366n',), None, 'NET VOLUME (yd³)'),
+    ('3670', '3675', False, True, (('N', 6, 6, False, ()),), ((('00',), ('01',)),), ('367n',), None, 'VOLUME (in³), log'),
+    ('3680', '3685', False, True, (('N', 6, 6, False, ()),), ((('00',), ('01',)),), ('368n',), None, 'VOLUME (ft³), log'),
+    ('3690', '3695', False, True, (('N', 6, 6, False, ()),), ((('00',), ('01',)),), ('369n',), None, 'VOLUME (yd³), log'),
+    ('37', '37', True, True, (('N', 1, 8, False, ()),), ((('00', '02'), ('00', '8026')),), (), None, 'COUNT'),
+    ('3900', '3909', True, True, (('N', 1, 15, False, ()),), ((('255',), ('8020',)),), ('390n', '391n', '394n', '8111'), None, 'AMOUNT'),
+    ('3910', '3919', True, True, (('N', 3, 3, False, ('iso4217',)), ('N', 1, 15, False, ())), ((('8020',),),), ('391n',), None, 'AMOUNT'),
+    ('3920', '3929', True, True, (('N', 1, 15, False, ()),), ((('01', '30'), ('01', '31nn'), ('01', '32nn'), ('01', '35nn'), ('01', '36nn')),), ('392n', '393n'), None, 'PRICE'),
+    ('3930', '3939', True, True, (('N', 3, 3, False, ('iso4217',)), ('N', 1, 15, False, ())), ((('30',), ('31nn',), ('32nn',), ('35nn',), ('36nn',)),), ('393n',), None, 'PRICE'),
+    ('3940', '3943', True, True, (('N', 4, 4, False, ()),), ((('255',),),), ('394n', '8111'), None, 'PRCNT OFF'),
+    ('3950', '3955', True, True, (('N', 6, 6, False, ()),), ((('30',), ('31nn',), ('32nn',), ('35nn',), ('36nn',)),), ('392n', '393n', '395n', '8005'), None, 'PRICE/UoM'),
+    ('400', '400', True, True, (('X', 1, 30, False, ()),), (), (), None, 'ORDER NUMBER'),
+    ('401', '401', True, True, (('X', 1, 30, False, ('gcppos1',)),), (), (), ((),), 'GINC'),
+    ('402', '402', True, True, (('N', 17, 17, False, ('csum', 'gcppos1')),), (), (), ((),), 'GSIN'),
+    ('403', '403', True, True, (('X', 1, 30, False, ()),), ((('00',),),), (), None, 'ROUTE'),
+    ('410', '410', False, True, (('N', 13, 13, False, ('csum', 'gcppos1')),), (), (), None, 'SHIP TO LOC'),
+    ('411', '411', False, True, (('N', 13, 13, False, ('csum', 'gcppos1')),), (), (), None, 'BILL TO'),
+    ('412', '412', False, True, (('N', 13, 13, False, ('csum', 'gcppos1')),), (), (), None, 'PURCHASE FROM'),
+    ('413', '413', False, True, (('N', 13, 13, False, ('csum', 'gcppos1')),), (), (), None, 'SHIP FOR LOC'),
+    ('414', '414', False, True, (('N', 13, 13, False, ('csum', 'gcppos1')),), (), (), (('254',), ('7040',)), 'LOC No.'),
+    ('415', '415', False, True, (('N', 13, 13, False, ('csum', 'gcppos1')),), ((('8020',),),), (), (('8020',),), 'PAY TO'),
+    ('416', '416', False, True, (('N', 13, 13, False, ('csum', 'gcppos1')),), (), (), None, 'PROD/SERV LOC'),
+    ('417', '417', False, True, (('N', 13, 13, False, ('csum', 'gcppos1')),), (), (), (('7040',),), 'PARTY'),
+    ('420', '420', True, True, (('X', 1, 20, False, ()),), (), ('421',), None, 'SHIP TO POST'),
+    ('421', '421', True, True, (('N', 3, 3, False, ('iso3166',)), ('X', 1, 9, False, ())), (), ('4307',), None, 'SHIP TO POST'),
+    ('422', '422', True, True, (('N', 3, 3, False, ('iso3166',)),), ((('01',), ('02',), ('03',), ('8006',), ('8026',)),), ('426',), None, 'ORIGIN'),
+    ('423', '423', True, True, (('N', 3, 3, False, ('iso3166',)), ('N', 3, 3, True, ('iso3166',)), ('N', 3, 3, True, ('iso3166',)), ('N', 3, 3, True, ('iso3166',)), ('N', 3, 3, True, ('iso3166',))), ((('01',), ('02',), ('03',)),), ('426',), None, 'COUNTRY - INITIAL PROCESS'),
+    ('424', '424', True, True, (('N', 3, 3, False, ('iso3166',)),), ((('01',), ('02',), ('03',)),), ('426',), None, 'COUNTRY - PROCESS'),
+    ('425', '425', True, True, (('N', 3, 3, False, ('iso3166',)), ('N', 3, 3, True, ('iso3166',)), ('N', 3, 3, True, ('iso3166',)), ('N', 3, 3, True, ('iso3166',)), ('N', 3, 3, True, ('iso3166',))), ((('01',), ('02',), ('03',)),), ('426',), None, 'COUNTRY - DISASSEMBLY'),
+    ('426', '426', True, True, (('N', 3, 3, False, ('iso3166',)),), ((('01',), ('02',), ('03',)),), (), None, 'COUNTRY - FULL PROCESS'),
+    ('427', '427', True, True, (('X', 1, 3, False, ()),), ((('01', '422'), ('02', '422'), ('03', '422')),), (), None, 'ORIGIN SUBDIVISION'),
+    ('4300', '4300', True, True, (('X', 1, 35, False, ('pcenc',)),), ((('00',),),), (), None, 'SHIP TO COMP'),
+    ('4301', '4301', True, True, (('X', 1, 35, False, ('pcenc',)),), ((('00',),),), (), None, 'SHIP TO NAME'),
+    ('4302', '4302', True, True, (('X', 1, 70, False, ('pcenc',)),), ((('00',),),), (), None, 'SHIP TO ADD1'),
+    ('4303', '4303', True, True, (('X', 1, 70, False, ('pcenc',)),), ((('4302',),),), (), None, 'SHIP TO ADD2'),
+    ('4304', '4304', True, True, (('X', 1, 70, False, ('pcenc',)),), ((('00',),),), (), None, 'SHIP TO SUB'),
+    ('4305', '4305', True, True, (('X', 1, 70, False, ('pcenc',)),), ((('00',),),), (), None, 'SHIP TO LOC'),
+    ('4306', '4306', True, True, (('X', 1, 70, False, ('pcenc',)),), ((('00',),),), (), None, 'SHIP TO REG'),
+    ('4307', '4307', True, True, (('X', 2, 2, False, ('iso3166alpha2',)),), ((('00',),),), (), None, 'SHIP TO COUNTRY'),
+    ('4308', '4308', True, True, (('X', 1, 30, False, ()),), ((('00',),),), (), None, 'SHIP TO PHONE'),
+    ('4309', '4309', True, True, (('N', 10, 10, False, ('latitude',)), ('N', 10, 10, False, ('longitude',))), ((('00',),),), (), None, 'SHIP TO GEO'),
+    ('4310', '4310', True, True, (('X', 1, 35, False, ('pcenc',)),), ((('00',),),), (), None, 'RTN TO COMP'),
+    ('4311', '4311', True, True, (('X', 1, 35, False, ('pcenc',)),), ((('00',),),), (), None, 'RTN TO NAME'),
+    ('4312', '4312', True, True, (('X', 1, 70, False, ('pcenc',)),), ((('00',),),), (), None, 'RTN TO ADD1'),
+    ('4313', '4313', True, True, (('X', 1, 70, False, ('pcenc',)),), ((('4312',),),), (), None, 'RTN TO ADD2'),
+    ('4314', '4314', True, True, (('X', 1, 70, False, ('pcenc',)),), ((('00',),),), (), None, 'RTN TO SUB'),
+    ('4315', '4315', True, True, (('X', 1, 70, False, ('pcenc',)),), ((('00',),),), (), None, 'RTN TO LOC'),
+    ('4316', '4316', True, True, (('X', 1, 70, False, ('pcenc',)),), ((('00',),),), (), None, 'RTN TO REG'),
+    ('4317', '4317', True, True, (('X', 2, 2, False, ('iso3166alpha2',)),), ((('00',),),), (), None, 'RTN TO COUNTRY'),
+    ('4318', '4318', True, True, (('X', 1, 20, False, ()),), ((('00',),),), (), None, 'RTN TO POST'),
+    ('4319', '4319', True, True, (('X', 1, 30, False, ()),), ((('00',),),), (), None, 'RTN TO PHONE'),
+    ('4320', '4320', True, True, (('X', 1, 35, False, ('pcenc',)),), ((('00',),),), (), None, 'SRV DESCRIPTION'),
+    ('4321', '4321', True, True, (('N', 1, 1, False, ('yesno',)),), ((('00',),),), (), None, 'DANGEROUS GOODS'),
+    ('4322', '4322', True, True, (('N', 1, 1, False, ('yesno',)),), ((('00',),),), (), None, 'AUTH TO LEAVE'),
+    ('4323', '4323', True, True, (('N', 1, 1, False, ('yesno',)),), ((('00',),),), (), None, 'SIG REQUIRED'),
+    ('4324', '4324', True, True, (('N', 6, 6, False, ('yymmd0',)), ('N', 4, 4, False, ('hhmi',))), ((('00',),),), (), None, 'NOT BEF DEL DT'),
+    ('4325', '4325', True, True, (('N', 6, 6, False, ('yymmd0',)), ('N', 4, 4, False, ('hhmi',))), ((('00',),),), (), None, 'NOT AFT DEL DT'),
+    ('4326', '4326', True, True, (('N', 6, 6, False, ('yymmdd',)),), ((('00',),),), (), None, 'REL DATE'),
+    ('4330', '4330', True, True, (('N', 6, 6, False, ()), ('X', 1, 1, True, ('hyphen',))), ((('00',),),), ('4331',), None, 'MAX TEMP F.'),
+    ('4331', '4331', True, True, (('N', 6, 6, False, ()), ('X', 1, 1, True, ('hyphen',))), ((('00',),),), ('4330',), None, 'MAX TEMP C.'),
+    ('4332', '4332', True, True, (('N', 6, 6, False, ()), ('X', 1, 1, True, ('hyphen',))), ((('00',),),), ('4333',), None, 'MIN TEMP F.'),
+    ('4333', '4333', True, True, (('N', 6, 6, False, ()), ('X', 1, 1, True, ('hyphen',))), ((('00',),),), ('4332',), None, 'MIN TEMP C.'),
+    ('7001', '7001', True, True, (('N', 13, 13, False, ()),), ((('01',), ('02',), ('8006',), ('8026',)),), (), None, 'NSN'),
+    ('7002', '7002', True, True, (('X', 1, 30, False, ()),), ((('01',), ('02',)),), (), None, 'MEAT CUT'),
+    ('7003', '7003', True, True, (('N', 6, 6, False, ('yymmdd',)), ('N', 4, 4, False, ('hhmi',))), ((('01',), ('02',), ('03',)),), (), None, 'EXPIRY TIME'),
+    ('7004', '7004', True, True, (('N', 1, 4, False, ()),), ((('01', '10'), ('03', '10')),), (), None, 'ACTIVE POTENCY'),
+    ('7005', '7005', True, True, (('X', 1, 12, False, ()),), ((('01',), ('02',)),), (), None, 'CATCH AREA'),
+    ('7006', '7006', True, True, (('N', 6, 6, False, ('yymmdd',)),), ((('01',), ('02',)),), (), None, 'FIRST FREEZE DATE'),
+    ('7007', '7007', True, True, (('N', 6, 6, False, ('yymmdd',)), ('N', 6, 6, True, ('yymmdd',))), ((('01',), ('02',)),), (), None, 'HARVEST DATE'),
+    ('7008', '7008', True, True, (('X', 1, 3, False, ()),), ((('01',), ('02',)),), (), None, 'AQUATIC SPECIES'),
+    ('7009', '7009', True, True, (('X', 1, 10, False, ()),), ((('01',), ('02',)),), (), None, 'FISHING GEAR TYPE'),
+    ('7010', '7010', True, True, (('X', 1, 2, False, ()),), ((('01',), ('02',), ('03',)),), (), None, 'PROD METHOD'),
+    ('7011', '7011', True, True, (('N', 6, 6, False, ('yymmdd',)), ('N', 4, 4, True, ('hhmi',))), ((('01',), ('02',), ('03',)),), (), None, 'TEST BY DATE'),
+    ('7020', '7020', True, True, (('X', 1, 20, False, ()),), ((('01', '416'), ('03', '416'), ('8006', '416')),), (), None, 'REFURB LOT'),
+    ('7021', '7021', True, True, (('X', 1, 20, False, ()),), ((('01',), ('03',), ('8006',)),), (), None, 'FUNC STAT'),
+    ('7022', '7022', True, True, (('X', 1, 20, False, ()),), ((('01', '7021'), ('03', '7021'), ('8006', '7021')),), (), None, 'REV STAT'),
+    ('7023', '7023', True, True, (('X', 1, 30, False, ('gcppos1',)),), (), (), None, 'GIAI - ASSEMBLY'),
+    ('7030', '7030', True, True, (('N', 3, 3, False, ('iso3166999',)), ('X', 1, 27, False, ())), ((('01',), ('02',)),), (), None, 'PROCESSOR # 0'),
+    ('7031', '7031', True, True, (('N', 3, 3, False, ('iso3166999',)), ('X', 1, 27, False, ())), ((('01',), ('02',)),), (), None, 'PROCESSOR # 1'),
+    ('7032', '7032', True, True, (('N', 3, 3, False, ('iso3166999',)), ('X', 1, 27, False, ())), ((('01',), ('02',)),), (), None, 'PROCESSOR # 2'),
+    ('7033', '7033', True, True, (('N', 3, 3, False, ('iso3166999',)), ('X', 1, 27, False, ())), ((('01',), ('02',)),), (), None, 'PROCESSOR # 3'),
+    ('7034', '7034', True, True, (('N', 3, 3, False, ('iso3166999',)), ('X', 1, 27, False, ())), ((('01',), ('02',)),), (), None, 'PROCESSOR # 4'),
+    ('7035', '7035', True, True, (('N', 3, 3, False, ('iso3166999',)), ('X', 1, 27, False, ())), ((('01',), ('02',)),), (), None, 'PROCESSOR # 5'),
+    ('7036', '7036', True, True, (('N', 3, 3, False, ('iso3166999',)), ('X', 1, 27, False, ())), ((('01',), ('02',)),), (), None, 'PROCESSOR # 6'),
+    ('7037', '7037', True, True, (('N', 3, 3, False, ('iso3166999',)), ('X', 1, 27, False, ())), ((('01',), ('02',)),), (), None, 'PROCESSOR # 7'),
+    ('7038', '7038', True, True, (('N', 3, 3, False, ('iso3166999',)), ('X', 1, 27, False, ())), ((('01',), ('02',)),), (), None, 'PROCESSOR # 8'),
+    ('7039', '7039', True, True, (('N', 3, 3, False, ('iso3166999',)), ('X', 1, 27, False, ())), ((('01',), ('02',)),), (), None, 'PROCESSOR # 9'),
+    ('7040', '7040', True, False, (('N', 1, 1, False, ()), ('X', 1, 1, False, ()), ('X', 1, 1, False, ()), ('X', 1, 1, False, ('importeridx',))), (), (), None, 'UIC+EXT'),
+    ('7041', '7041', True, False, (('X', 1, 4, False, ('packagetype',)),), ((('00',),),), (), None, 'UFRGT UNIT TYPE'),
+    ('710', '710', True, True, (('X', 1, 20, False, ()),), ((('01',),),), (), None, 'NHRN PZN'),
+    ('711', '711', True, True, (('X', 1, 20, False, ()),), ((('01',),),), (), None, 'NHRN CIP'),
+    ('712', '712', True, True, (('X', 1, 20, False, ()),), ((('01',),),), (), None, 'NHRN CN'),
+    ('713', '713', True, True, (('X', 1, 20, False, ()),), ((('01',),),), (), None, 'NHRN DRN'),
+    ('714', '714', True, True, (('X', 1, 20, False, ()),), ((('01',),),), (), None, 'NHRN AIM'),
+    ('715', '715', True, True, (('X', 1, 20, False, ()),), ((('01',),),), (), None, 'NHRN NDC'),
+    ('716', '716', True, True, (('X', 1, 20, False, ()),), ((('01',),),), (), None, 'NHRN AIC'),
+    ('717', '717', True, True, (('X', 1, 20, False, ()),), ((('01',),),), (), None, 'NHRN SRN'),
+    ('7230', '7230', True, True, (('X', 2, 2, False, ()), ('X', 1, 28, False, ())), ((('01',), ('8004',)),), (), None, 'CERT # 1'),
+    ('7231', '7231', True, True, (('X', 2, 2, False, ()), ('X', 1, 28, False, ())), ((('01',), ('8004',)),), (), None, 'CERT # 2'),
+    ('7232', '7232', True, True, (('X', 2, 2, False, ()), ('X', 1, 28, False, ())), ((('01',), ('8004',)),), (), None, 'CERT # 3'),
+    ('7233', '7233', True, True, (('X', 2, 2, False, ()), ('X', 1, 28, False, ())), ((('01',), ('8004',)),), (), None, 'CERT # 4'),
+    ('7234', '7234', True, True, (('X', 2, 2, False, ()), ('X', 1, 28, False, ())), ((('01',), ('8004',)),), (), None, 'CERT # 5'),
+    ('7235', '7235', True, True, (('X', 2, 2, False, ()), ('X', 1, 28, False, ())), ((('01',), ('8004',)),), (), None, 'CERT # 6'),
+    ('7236', '7236', True, True, (('X', 2, 2, False, ()), ('X', 1, 28, False, ())), ((('01',), ('8004',)),), (), None, 'CERT # 7'),
+    ('7237', '7237', True, True, (('X', 2, 2, False, ()), ('X', 1, 28, False, ())), ((('01',), ('8004',)),), (), None, 'CERT # 8'),
+    ('7238', '7238', True, True, (('X', 2, 2, False, ()), ('X', 1, 28, False, ())), ((('01',), ('8004',)),), (), None, 'CERT # 9'),
+    ('7239', '7239', True, True, (('X', 2, 2, False, ()), ('X', 1, 28, False, ())), ((('01',), ('8004',)),), (), None, 'CERT # 10'),
+    ('7240', '7240', True, True, (('X', 1, 20, False, ()),), ((('01',), ('8006',)),), ('03',), None, 'PROTOCOL'),
+    ('7241', '7241', True, True, (('N', 2, 2, False, ('mediatype',)),), ((('8017',), ('8018',)),), (), None, 'AIDC MEDIA TYPE'),
+    ('7242', '7242', True, True, (('X', 1, 25, False, ()),), ((('8017',), ('8018',)),), (), None, 'VCN'),
+    ('7250', '7250', True, True, (('N', 8, 8, False, ('yyyymmdd',)),), ((('8018',),),), ('7251',), None, 'DOB'),
+    ('7251', '7251', True, True, (('N', 8, 8, False, ('yyyymmdd',)), ('N', 4, 4, False, ('hhmi',))), ((('8018',),),), ('7250',), None, 'DOB TIME'),
+    ('7252', '7252', True, True, (('N', 1, 1, False, ('iso5218',)),), ((('8018',),),), (), None, 'BIO SEX'),
+    ('7253', '7253', True, True, (('X', 1, 40, False, ('pcenc',)),), ((('8017',), ('8018',)),), ('7256', '7259'), None, 'FAMILY NAME'),
+    ('7254', '7254', True, True, (('X', 1, 40, False, ('pcenc',)),), ((('8017',), ('8018',)),), ('7256', '7259'), None, 'GIVEN NAME'),
+    ('7255', '7255', True, True, (('X', 1, 10, False, ()),), ((('8017',), ('8018',)),), ('7256', '7259'), None, 'SUFFIX'),
+    ('7256', '7256', True, True, (('X', 1, 90, False, ('pcenc',)),), ((('8017',), ('8018',)),), (), None, 'FULL NAME'),
+    ('7257', '7257', True, True, (('X', 1, 70, False, ('pcenc',)),), ((('8018',),),), (), None, 'PERSON ADDR'),
+    ('7258', '7258', True, True, (('X', 3, 3, False, ('posinseqslash',)),), ((('8018', '7259'),),), (), None, 'BIRTH SEQUENCE'),
+    ('7259', '7259', True, True, (('X', 1, 40, False, ('pcenc',)),), ((('8018',),),), ('7256',), None, 'BABY'),
+    ('8001', '8001', True, True, (('N', 4, 4, False, ('nonzero',)), ('N', 5, 5, False, ('nonzero',)), ('N', 3, 3, False, ('nonzero',)), ('N', 1, 1, False, ('winding',)), ('N', 1, 1, False, ())), ((('01',),),), (), None, 'DIMENSIONS'),
+    ('8002', '8002', True, True, (('X', 1, 20, False, ()),), (), (), None, 'CMT No.'),
+    ('8003', '8003', True, True, (('N', 1, 1, False, ('zero',)), ('N', 13, 13, False, ('csum', 'gcppos1')), ('X', 1, 16, True, ())), (), (), ((),), 'GRAI'),
+    ('8004', '8004', True, True, (('X', 1, 30, False, ('gcppos1',)),), (), (), (('7040',),), 'GIAI'),
+    ('8005', '8005', True, True, (('N', 6, 6, False, ()),), ((('01',), ('02',)),), (), None, 'PRICE PER UNIT'),
+    ('8006', '8006', True, True, (('N', 14, 14, False, ('csum', 'gcppos2')), ('N', 4, 4, False, ('pieceoftotal',))), (), ('01', '03', '37'), (('22', '10', '21'),), 'ITIP'),
+    ('8007', '8007', True, True, (('X', 1, 34, False, ('iban',)),), ((('415',),),), (), None, 'IBAN'),
+    ('8008', '8008', True, True, (('N', 6, 6, False, ('yymmdd',)), ('N', 2, 2, False, ('hh',)), ('N', 2, 2, True, ('mi',)), ('N', 2, 2, True, ('ss',))), ((('01',), ('02',), ('03',)),), (), None, 'PROD TIME'),
+    ('8009', '8009', True, True, (('X', 1, 50, False, ()),), ((('00',), ('01',), ('03',)),), (), None, 'OPTSEN'),
+    ('8010', '8010', True, True, (('Y', 1, 30, False, ('gcppos1',)),), (), (), (('8011',),), 'CPID'),
+    ('8011', '8011', True, False, (('N', 1, 12, False, ('nozeroprefix',)),), ((('8010',),),), (), None, 'CPID SERIAL'),
+    ('8012', '8012', True, True, (('X', 1, 20, False, ()),), ((('01',), ('03',), ('8006',)),), (), None, 'VERSION'),
+    ('8013', '8013', True, True, (('X', 1, 25, False, ('csumalpha', 'gcppos1')),), (), (), ((),), 'GMN'),
+    ('8014', '8014', True, False, (('X', 1, 25, False, ('csumalpha', 'gcppos1', 'hasnondigit')),), ((('01',),),), (), None, 'MUDI'),
+    ('8017', '8017', True, True, (('N', 18, 18, False, ('csum', 'gcppos1')),), (), ('8018',), (('8019',),), 'GSRN - PROVIDER'),
+    ('8018', '8018', True, True, (('N', 18, 18, False, ('csum', 'gcppos1')),), (), ('8017',), (('8019',),), 'GSRN - RECIPIENT'),
+    ('8019', '8019', True, False, (('N', 1, 10, False, ()),), ((('8017',), ('8018',)),), (), None, 'SRIN'),
+    ('8020', '8020', True, False, (('X', 1, 25, False, ()),), ((('415',),),), (), None, 'REF No.'),
+    ('8026', '8026', True, True, (('N', 14, 14, False, ('csum', 'gcppos2')), ('N', 4, 4, False, ('pieceoftotal',))), ((('37',),),), ('02', '03', '8006'), None, 'ITIP CONTENT'),
+    ('8030', '8030', True, True, (('Z', 1, 90, False, ()),), ((('00',), ('01', '21'), ('03', '21'), ('253',), ('255',), ('8003',), ('8004',), ('8006', '21'), ('8010', '8011'), ('8017',), ('8018',)),), (), None, 'DIGSIG'),
+    ('8040', '8040', True, False, (('N', 15, 15, False, ()),), ((('01', '21'),),), (), None, 'IMEI'),
+    ('8041', '8041', True, False, (('N', 15, 15, False, ()),), ((('01', '21', '8040'),),), (), None, 'IMEI2'),
+    ('8042', '8042', True, False, (('N', 32, 32, False, ()),), ((('01', '21', '8040'),),), (), None, 'ESIM'),
+    ('8043', '8043', True, False, (('N', 18, 18, False, ()), ('N', 1, 2, True, ())), ((('01', '21', '8040'),),), (), None, 'PSIM'),
+    ('8110', '8110', True, True, (('X', 1, 70, False, ('couponcode',)),), (), (), None, ''),
+    ('8111', '8111', True, True, (('N', 4, 4, False, ()),), ((('255',),),), (), None, 'POINTS'),
+    ('8112', '8112', True, True, (('X', 1, 70, False, ('couponposoffer',)),), (), (), None, ''),
+    ('8200', '8200', True, False, (('X', 1, 70, False, ()),), ((('01',),),), (), None, 'PRODUCT URL'),
+    ('90', '90', True, True, (('X', 1, 30, False, ()),), (), (), None, 'INTERNAL'),
+    ('91', '99', True, True, (('X', 1, 90, False, ()),), (), (), None, 'INTERNAL'),
 )

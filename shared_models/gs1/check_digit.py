@@ -22,7 +22,8 @@ def compute_check_digit(digits_without_check: str) -> int:
         raise GS1Error(
             f"check digit input {digits_without_check!r} must be a non-empty string of digits", code="bad_charset"
         )
-    total = sum(int(ch) * (3 if i % 2 == 0 else 1) for i, ch in enumerate(reversed(digits_without_check)))
+    # From the right: the first digit weighs 3, the next 1, and so on.
+    total = 3 * sum(map(int, digits_without_check[::-2])) + sum(map(int, digits_without_check[-2::-2]))
     return (10 - total % 10) % 10
 
 
@@ -54,7 +55,17 @@ def _validate_key(value: str, *, ai: str, name: str, lengths: tuple[int, ...]) -
         code = "too_short" if len(value) < min(lengths) else "too_long" if len(value) > max(lengths) else "bad_format"
         raise GS1Error(f"AI ({ai}) {name}: has {len(value)} digits, must have {allowed}", code=code, ai=ai)
     verify_check_digit(value, ai=ai, name=name)
+    _dictionary_check(ai, value.zfill(14) if ai == "01" else value)
     return value
+
+
+def _dictionary_check(ai: str, value: str) -> None:
+    """The key also passes every linter the dictionary names for its AI (csum, gcppos1/gcppos2), so a key typed
+    into master data or uploaded by a handheld meets the rules a scanned one does."""
+    from .ai import lookup  # check_digit is imported by the linters; the element checks come in at call time
+    from .element import validate_value
+
+    validate_value(lookup(ai), value)
 
 
 def validate_gtin(s: str) -> str:
@@ -93,6 +104,7 @@ def validate_grai(s: str) -> str:
     if len(s) > 30:
         raise GS1Error(f"AI (8003) GRAI: has {len(s)} characters, at most 30 allowed", code="too_long", ai="8003")
     _validate_key(s[:14], ai="8003", name="GRAI", lengths=(14,))
+    _dictionary_check("8003", s)
     return s
 
 

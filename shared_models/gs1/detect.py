@@ -13,7 +13,7 @@ import re
 
 from .ai import match_ai
 from .digital_link import ALIASES, PRIMARY_KEYS, parse_digital_link
-from .element_string import GS1_SYMBOLOGY_IDS, parse, sep_len, split_symbology
+from .element_string import GS1_SYMBOLOGY_IDS, SEPARATOR, parse, sep_len, split_symbology
 from .errors import GS1Error, NotGS1Error
 from .message import GS1Message
 
@@ -32,7 +32,7 @@ def _body(text: str) -> tuple[str | None, str]:
 
 
 def _has_separator(text: str) -> bool:
-    return any(sep_len(text, i) for i in range(len(text)))
+    return SEPARATOR.search(text) is not None
 
 
 def looks_like_gs1(text: str) -> bool:
@@ -53,22 +53,26 @@ def looks_like_gs1(text: str) -> bool:
     return match_ai(body) is not None
 
 
-def parse_any(text: str, today: dt.date | None = None) -> GS1Message:
-    """Parse a Digital Link URI or any element-string form; raise ``not_gs1`` for non-GS1 text."""
+def parse_any(
+    text: str, today: dt.date | None = None, *, lint: bool = True, associations: bool = True, requisites: bool = True
+) -> GS1Message:
+    """Parse a Digital Link URI or any element-string form; raise ``not_gs1`` for non-GS1 text. The keywords
+    are ``parse``'s: by default every dictionary check runs."""
+    checks = {"lint": lint, "associations": associations, "requisites": requisites}
     if not isinstance(text, str):
         raise NotGS1Error(f"expected text, got {type(text).__name__}")
     aim, body = _body(text)
     if _URI.match(body):
         if _DL_PATH.match(body) is None:
             raise NotGS1Error(f"URI is not a GS1 Digital Link: {body[:60]!r}")
-        return parse_digital_link(body, today=today).message
+        return parse_digital_link(body, today=today, **checks).message
     fnc1_first = sep_len(body, 0) > 0
     if aim is not None or fnc1_first or _HRI_START.match(body) or (body[:1].isdigit() and _has_separator(body)):
-        return parse(text, today=today)  # clearly meant as GS1: report the real problem
+        return parse(text, today=today, **checks)  # clearly meant as GS1: report the real problem
     if body.startswith("(") or not body[:1].isdigit():
         raise NotGS1Error(f"not GS1 data: {body[:20]!r}")
     try:
-        return parse(body, today=today)
+        return parse(body, today=today, **checks)
     except GS1Error as exc:
         key = match_ai(body)
         if key and _STRONG_KEY.fullmatch(key.ai) and len(body) >= len(key.ai) + (key.fixed_length or 0):

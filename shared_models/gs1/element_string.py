@@ -30,6 +30,8 @@ GS1_SYMBOLOGY_IDS = {
 }
 _AIM_ID = re.compile(r"\][A-Za-z][0-9A-Za-z]")
 _HRI_TOKEN = re.compile(r"(?<!\\)\(([0-9]*)\)")
+#: Any separator, real or placeholder: one regex search instead of a test at every character.
+SEPARATOR = re.compile("|".join(re.escape(s) for s in (GS, *_PLACEHOLDERS)))
 
 
 def split_symbology(text: str) -> tuple[str | None, int]:
@@ -47,22 +49,15 @@ def sep_len(text: str, i: int) -> int:
 
 
 def _find_sep(text: str, start: int, end: int) -> tuple[int, int]:
-    for j in range(start, end):
-        n = sep_len(text, j)
-        if n:
-            return j, n
-    return end, 0
+    m = SEPARATOR.search(text, start, end)
+    return (m.start(), m.end() - m.start()) if m else (end, 0)
 
 
-def _element(defn: AIDef, value: str, today: dt.date | None, position: int) -> Element:
-    try:
-        return Element(defn.ai, value, today=today)
-    except GS1Error as exc:
-        exc.position = position
-        raise
+def _element(defn: AIDef, value: str, today: dt.date | None, position: int, lint: bool) -> Element:
+    return Element(defn.ai, value, today=today, lint=lint, position=position)
 
 
-def _parse_raw(text: str, pos: int, end: int, today: dt.date | None) -> list[Element]:
+def _parse_raw(text: str, pos: int, end: int, today: dt.date | None, lint: bool) -> list[Element]:
     elements: list[Element] = []
     while pos < end:
         if sep_len(text, pos):
@@ -108,11 +103,11 @@ def _parse_raw(text: str, pos: int, end: int, today: dt.date | None) -> list[Ele
                     ai=defn.ai,
                     position=start,
                 )
-        elements.append(_element(defn, value, today, start - len(defn.ai)))
+        elements.append(_element(defn, value, today, start - len(defn.ai), lint))
     return elements
 
 
-def _parse_hri(text: str, pos: int, end: int, today: dt.date | None) -> list[Element]:
+def _parse_hri(text: str, pos: int, end: int, today: dt.date | None, lint: bool) -> list[Element]:
     tokens = list(_HRI_TOKEN.finditer(text, pos, end))
     if not tokens or text[pos : tokens[0].start()].strip(_EDGE_SPACE):
         raise GS1Error("bracketed data must start with '(AI)'", code="bad_format", position=pos)
@@ -133,14 +128,24 @@ def _parse_hri(text: str, pos: int, end: int, today: dt.date | None) -> list[Ele
             raise
         stop = tokens[k + 1].start() if k + 1 < len(tokens) else end
         value = text[tok.end() : stop].strip(_EDGE_SPACE + GS).replace("\\(", "(")
-        elements.append(_element(defn, value, today, tok.start()))
+        elements.append(_element(defn, value, today, tok.start(), lint))
     return elements
 
 
-def parse(text: str, today: dt.date | None = None) -> GS1Message:
+def parse(
+    text: str,
+    today: dt.date | None = None,
+    *,
+    lint: bool = True,
+    associations: bool = True,
+    requisites: bool = True,
+) -> GS1Message:
     """Parse any scanner form of a GS1 element string into a validated ``GS1Message``.
 
-    ``today`` anchors the century rule for YYMMDD dates (default: ``date.today()``).
+    ``today`` anchors the century rule for YYMMDD dates (default: ``date.today()``). By default every check the
+    GS1 Barcode Syntax Dictionary names runs: each value's linters (``lint``) and the message's AI associations
+    (``associations``; ``requisites=False`` keeps exclusions but accepts an AI whose partner is on another
+    symbol of the same item). ``lint=False, associations=False`` reads the syntax alone.
     """
     if not isinstance(text, str):
         raise GS1Error(f"expected text, got {type(text).__name__}", code="bad_format")
@@ -155,14 +160,15 @@ def parse(text: str, today: dt.date | None = None) -> GS1Message:
     if pos >= end:
         raise NotGS1Error("no data" if aim is None else f"no data after symbology identifier {aim}", position=pos)
     if text.startswith("(", pos):
-        elements = _parse_hri(text, pos, end, today)
+        elements = _parse_hri(text, pos, end, today, lint)
     elif text[pos].isascii() and text[pos].isdigit():
-        elements = _parse_raw(text, pos, end, today)
+        elements = _parse_raw(text, pos, end, today, lint)
     elif re.match(r"https?://", text[pos:end], re.IGNORECASE):
         raise GS1Error("this is a URI; use parse_digital_link() or parse_any()", code="bad_format", position=pos)
     else:
         raise NotGS1Error(f"not a GS1 element string: starts with {text[pos : pos + 8]!r}", position=pos)
-    return GS1Message(tuple(elements), symbology=symbology, symbology_id=aim)
+    return GS1Message(tuple(elements), symbology=symbology, symbology_id=aim, associations=associations,
+                      requisites=requisites)
 
 
 def encode_hri(elements: Iterable[Element | tuple[str, str]]) -> str:

@@ -1,21 +1,18 @@
-"""Validated GS1 element sets; pair rules: 01/02, 01/37, 01/255, 21/235 exclusive; 02->37, 37->02|8026, 254->414."""
+"""Validated GS1 element sets: each element checked, then the dictionary's message rules (see associations.py)."""
 
 from __future__ import annotations
 
 import datetime as dt
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import InitVar, dataclass
 
 from .ai import lookup
+from .associations import check_associations
 from .element import Element
 from .errors import GS1Error
 
 # Same AI twice: an identical value is kept once, differing values raise conflicting_ai.
-#: Gen Specs 4.14.1 - AIs that must not appear together.
-INVALID_PAIRS: tuple[tuple[str, str], ...] = (("01", "02"), ("01", "37"), ("01", "255"), ("21", "235"))
-#: Gen Specs 4.14.2 - AI -> AIs of which at least one must also be present.
-REQUIRED_WITH: dict[str, tuple[str, ...]] = {"02": ("37",), "37": ("02", "8026"), "254": ("414",)}
 
 #: GLN AIs under their role names.
 GLN_ROLES = {"410": "ship_to", "411": "bill_to", "412": "purchased_from", "413": "ship_for",
@@ -55,37 +52,31 @@ def _dedupe(elements: tuple[Element, ...]) -> tuple[Element, ...]:
                 f"{lookup(el.ai).label}: appears twice with different values {prior.value!r} and {el.value!r}",
                 code="conflicting_ai",
                 ai=el.ai,
+                position=el.position,
+                params={"first": prior.value, "second": el.value},
             )
     return tuple(seen.values())
 
 
-def check_pair_rules(ais: Iterable[str]) -> None:
-    """Raise ``invalid_pair`` / ``missing_ai`` when the set of AIs breaks the Gen Specs 4.14 rules."""
-    present = set(ais)
-    for a, b in INVALID_PAIRS:
-        if a in present and b in present:
-            raise GS1Error(
-                f"{lookup(a).label} and {lookup(b).label} must not appear together", code="invalid_pair", ai=b
-            )
-    for ai, needs in REQUIRED_WITH.items():
-        if ai in present and not present.intersection(needs):
-            wanted = " or ".join(f"({n})" for n in needs)
-            raise GS1Error(f"{lookup(ai).label}: requires AI {wanted} to be present", code="missing_ai", ai=ai)
-
-
 @dataclass(frozen=True, slots=True)
 class GS1Message:
-    """Elements in scan order plus the symbology they came from. Validated on construction."""
+    """Elements in scan order plus the symbology they came from. Validated on construction: the same AI twice
+    with different values, AIs that exclude each other, AIs without the AIs they require (unless ``requisites``
+    is False: a part of what one item carries) and (8030) without a serialised key all raise; ``associations``
+    False skips every message-level rule (syntax-only reading)."""
 
     elements: tuple[Element, ...]
     symbology: str | None = None  # e.g. "GS1 DataMatrix"
     symbology_id: str | None = None  # AIM identifier as scanned, e.g. "]d2"
+    associations: InitVar[bool] = True
+    requisites: InitVar[bool] = True
 
-    def __post_init__(self) -> None:
+    def __post_init__(self, associations: bool, requisites: bool) -> None:
         elements = _dedupe(coerce_elements(self.elements))
         if not elements:
             raise GS1Error("a GS1 message needs at least one element", code="too_short")
-        check_pair_rules(el.ai for el in elements)
+        if associations:
+            check_associations(elements, requisites=requisites)
         object.__setattr__(self, "elements", elements)
 
     def __contains__(self, ai: object) -> bool:

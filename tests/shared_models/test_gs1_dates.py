@@ -8,6 +8,7 @@ from shared_models.gs1 import Element, GS1Error, parse
 from shared_models.gs1.dates import resolve_year
 
 TODAY = dt.date(2025, 6, 1)
+GTIN = "09506000134352"  # check digit 2 (sum 78)
 
 
 def test_century_rule_year_50_ahead_stays_in_current_century():
@@ -31,8 +32,9 @@ def test_century_rule_year_50_behind_goes_to_next_century():
 
 
 def test_injected_today_drives_the_century_of_a_parsed_expiry():
-    assert parse("(17)750101", today=TODAY).expiry == dt.date(2075, 1, 1)
-    assert parse("(17)760101", today=TODAY).expiry == dt.date(1976, 1, 1)
+    # (17) requires a trade item key (dictionary req=01,02,03,255,8006,8026), so the GTIN comes along
+    assert parse(f"(01){GTIN}(17)750101", today=TODAY).expiry == dt.date(2075, 1, 1)
+    assert parse(f"(01){GTIN}(17)760101", today=TODAY).expiry == dt.date(1976, 1, 1)
 
 
 def test_expiry_day_00_means_last_day_of_month():
@@ -42,11 +44,11 @@ def test_expiry_day_00_means_last_day_of_month():
 
 
 def test_day_00_in_february_of_leap_year_is_29th():
-    assert parse("(15)240200", today=TODAY).best_before == dt.date(2024, 2, 29)
+    assert parse(f"(01){GTIN}(15)240200", today=TODAY).best_before == dt.date(2024, 2, 29)
 
 
 def test_day_00_in_february_of_non_leap_year_is_28th():
-    assert parse("(16)250200", today=TODAY).element("16").date == dt.date(2025, 2, 28)
+    assert parse(f"(01){GTIN}(16)250200", today=TODAY).element("16").date == dt.date(2025, 2, 28)
 
 
 def test_february_29_in_2000_is_valid_when_century_is_20():
@@ -89,10 +91,11 @@ def test_harvest_date_range_gives_start_date():
     assert Element("7007", "250101250115", today=TODAY).date == dt.date(2025, 1, 1)
 
 
-def test_harvest_date_with_9_digits_is_bad_format():
+def test_harvest_date_with_9_digits_is_a_too_short_end_date():
+    # The dictionary's "N6,yymmdd [N6],yymmdd": 3 digits left are a truncated second (end) date component.
     with pytest.raises(GS1Error) as exc:
         Element("7007", "250101250", today=TODAY)
-    assert exc.value.code == "bad_format"
+    assert (exc.value.code, exc.value.offset) == ("too_short", 6)
 
 
 def test_expiry_time_7003_gives_datetime():

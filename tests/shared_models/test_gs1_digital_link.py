@@ -49,8 +49,11 @@ def test_alias_path_segments_map_to_ais(path, expected):
     assert _dl("https://example.com" + path).message.as_dict() == expected
 
 
-def test_alias_query_keys_map_to_ais():
-    assert _dl(f"https://example.com/01/{GTIN}?exp=261231").message.expiry == dt.date(2026, 12, 31)
+def test_alias_in_query_is_not_an_ai():
+    # Convenience alphas were only ever path keys and qualifiers (GS1's syntax engine reads no other): a
+    # non-numeric query parameter such as exp= is an extra, not AI (17).
+    link = _dl(f"https://example.com/01/{GTIN}?exp=261231")
+    assert link.message.expiry is None and link.extras == {"exp": "261231"}
 
 
 def test_custom_path_prefix_before_primary_key_is_kept():
@@ -104,8 +107,12 @@ def test_percent_encoded_values_are_decoded():
     assert link.message.get("400") == "PO&=1"
 
 
-def test_plus_in_query_value_is_a_literal_plus():
-    assert _dl(f"https://id.gs1.org/01/{GTIN}?400=A+B").message.get("400") == "A+B"
+def test_plus_in_query_value_is_bad_uri_and_pct_2b_is_a_plus():
+    # In a query string '+' means a space, which no AI value may hold; a plus sign is %2B.
+    with pytest.raises(GS1Error) as exc:
+        _dl(f"https://id.gs1.org/01/{GTIN}?400=A+B")
+    assert (exc.value.code, exc.value.ai) == ("bad_uri", "400")
+    assert _dl(f"https://id.gs1.org/01/{GTIN}?400=A%2BB").message.get("400") == "A+B"
 
 
 def test_same_ai_twice_in_uri_is_duplicate_ai():
@@ -162,7 +169,7 @@ def test_parse_then_build_roundtrips_the_canonical_uri():
 # engine refuses them as "AI should be in path info", unless the path already took the other qualifier set.
 @pytest.mark.parametrize(
     ("query", "ai"),
-    [("10=L1", "10"), ("21=S1", "21"), ("22=V", "22"), ("lot=L1", "10"), ("17=201225&21=S1", "21")],
+    [("10=L1", "10"), ("21=S1", "21"), ("22=V", "22"), ("17=201225&21=S1", "21")],
 )
 def test_key_qualifier_in_query_string_is_bad_uri(query, ai):
     with pytest.raises(GS1Error) as exc:
@@ -190,8 +197,11 @@ def test_lot_in_query_is_an_attribute_when_the_path_took_the_other_qualifier_set
     assert link.message.lot == "ABC"
 
 
-def test_serial_in_query_of_an_sscc_is_an_attribute():
-    assert _dl(f"https://id.gs1.org/00/{SSCC}?21=1").message.get("21") == "1"
+def test_serial_in_query_of_an_sscc_is_not_a_data_attribute():
+    # (21) has no "?" flag in the dictionary: it travels only as a key qualifier, never as a query attribute.
+    with pytest.raises(GS1Error) as exc:
+        _dl(f"https://id.gs1.org/00/{SSCC}?21=1")
+    assert (exc.value.code, exc.value.ai) == ("bad_uri", "21")
 
 
 @pytest.mark.parametrize(

@@ -11,6 +11,8 @@ TODAY = dt.date(2025, 6, 1)
 GTIN = "09506000134352"  # check digit 2, worked in test_gs1_check_digit.py
 EXPECTED = {"01": GTIN, "17": "201225", "10": "ABC123"}
 RAW = "0109506000134352" + "17201225" + "10ABC123"  # 01 and 17 are predefined-length: no GS
+# Lots and serials need a trade item key beside them (dictionary req=), so separator tests carry the GTIN too.
+KEY = "0109506000134352"
 
 
 def test_parse_bracketed_hri():
@@ -24,7 +26,7 @@ def test_parse_hri_tolerates_spaces_around_brackets():
 
 
 def test_parse_hri_unescapes_backslash_paren_in_value():
-    assert parse("(10)AB\\(21)C", today=TODAY).lot == "AB(21)C"
+    assert parse(f"(01){GTIN}(10)AB\\(21)C", today=TODAY).lot == "AB(21)C"
 
 
 def test_parse_raw_without_symbology_id():
@@ -32,13 +34,13 @@ def test_parse_raw_without_symbology_id():
 
 
 def test_parse_raw_with_ascii_gs_after_variable_length_field():
-    msg = parse("10ABC123\x1d2112345", today=TODAY)
+    msg = parse(KEY + "10ABC123\x1d2112345", today=TODAY)
     assert (msg.lot, msg.serial) == ("ABC123", "12345")
 
 
 @pytest.mark.parametrize("placeholder", ["<GS>", "{GS}", "\\x1d"])
 def test_parse_raw_accepts_literal_gs_placeholders(placeholder):
-    msg = parse(f"10ABC123{placeholder}2112345", today=TODAY)
+    msg = parse(f"{KEY}10ABC123{placeholder}2112345", today=TODAY)
     assert (msg.lot, msg.serial) == ("ABC123", "12345")
 
 
@@ -107,7 +109,7 @@ def test_hri_roundtrips_the_bracketed_form():
 
 
 def test_hri_escapes_paren_that_would_read_as_ai():
-    assert GS1Message((Element("10", "A(21)B"),)).hri() == "(10)A\\(21)B"
+    assert GS1Message((Element("01", GTIN), Element("10", "A(21)B"))).hri() == f"(01){GTIN}(10)A\\(21)B"
 
 
 def test_to_raw_has_no_gs_after_predefined_length_or_at_end():
@@ -116,8 +118,8 @@ def test_to_raw_has_no_gs_after_predefined_length_or_at_end():
 
 
 def test_to_raw_with_custom_gs_placeholder():
-    msg = parse("(10)A(21)B", today=TODAY)
-    assert msg.to_raw(gs="<GS>") == "10A<GS>21B"
+    msg = parse(f"(01){GTIN}(10)A(21)B", today=TODAY)
+    assert msg.to_raw(gs="<GS>") == KEY + "10A<GS>21B"
 
 
 def test_encode_hri_accepts_ai_value_pairs():
@@ -125,7 +127,8 @@ def test_encode_hri_accepts_ai_value_pairs():
 
 
 def test_encode_raw_accepts_elements():
-    assert encode_raw([Element("10", "A"), Element("17", "201225", today=TODAY)]) == "10A\x1d17201225"
+    elements = [Element("01", GTIN), Element("10", "A"), Element("17", "201225", today=TODAY)]
+    assert encode_raw(elements) == KEY + "10A\x1d17201225"
 
 
 def test_encode_raw_validates_values():

@@ -21,7 +21,7 @@ def test_typed_helpers_of_a_trade_item_label():
 
 
 def test_expiry_keeps_raw_value_when_day_is_00():
-    msg = parse("(17)260200", today=TODAY)
+    msg = parse(f"(01){GTIN}(17)260200", today=TODAY)
     assert (msg.get("17"), msg.expiry) == ("260200", dt.date(2026, 2, 28))
 
 
@@ -31,7 +31,7 @@ def test_logistic_label_sscc_content_and_count():
 
 
 def test_quantity_falls_back_to_variable_count_30():
-    assert parse("(30)12", today=TODAY).quantity == 12
+    assert parse(f"(01){GTIN}(30)12", today=TODAY).quantity == 12
 
 
 def test_gln_role_helpers():
@@ -40,7 +40,7 @@ def test_gln_role_helpers():
 
 
 def test_absent_ai_gives_none_and_is_not_contained():
-    msg = parse("(10)A", today=TODAY)
+    msg = parse(f"(00){SSCC}(02){GTIN}(37)1(10)A", today=TODAY)
     assert msg.get("21") is None and msg.expiry is None and msg.gtin is None
     assert "10" in msg and "21" not in msg
 
@@ -52,12 +52,12 @@ def test_elements_stay_in_scan_order():
 
 
 def test_element_exposes_definition():
-    assert parse("(10)A", today=TODAY).element("10").definition.data_title == "BATCH/LOT"
+    assert parse(f"(01){GTIN}(10)A", today=TODAY).element("10").definition.data_title == "BATCH/LOT"
 
 
 def test_same_ai_with_identical_value_is_kept_once():
-    msg = parse("(10)A(21)B(10)A", today=TODAY)
-    assert [el.ai for el in msg.elements] == ["10", "21"]
+    msg = parse(f"(01){GTIN}(10)A(21)B(10)A", today=TODAY)
+    assert [el.ai for el in msg.elements] == ["01", "10", "21"]
 
 
 def test_01_and_02_together_is_invalid_pair():

@@ -44,6 +44,8 @@ ATTRIBUTES = {
 @st.composite
 def messages(draw) -> GS1Message:
     ais = draw(st.lists(st.sampled_from(sorted(ATTRIBUTES)), unique=True, max_size=len(ATTRIBUTES)))
+    if "3922" in ais and "3103" not in ais:  # (3922) needs (01) with a measure such as (31nn) (dictionary req=)
+        ais.append("3103")
     pairs = [(ai, draw(ATTRIBUTES[ai])) for ai in ais]
     pairs.insert(draw(st.integers(0, len(pairs))), ("01", draw(gtins)))
     return GS1Message(tuple(pairs))
