@@ -35,21 +35,18 @@ from backend.errors import (
 from backend.gates.controller import GateController
 from backend.limits import refuse_deep_json
 from backend.masterdata.controller import MASTERDATA_CONTROLLERS
-from backend.production.controller import ProductionController
+from backend.production.controller import OperationsController, ProductionController
 from backend.production.mqtt import subscriber_from_env
-from backend.production.operations_controller import OperationsController
 from backend.pwa import pwa_router
 from backend.quality.controller import QualityController
-from backend.recall.cases_controller import RecallCaseController
-from backend.recall.controller import RecallController
+from backend.recall.controller import RecallCaseController, RecallController
 from backend.sync.controller import SyncController
-from backend.sync.runtime import HUB, RECORDER
+from backend.sync.runtime import SyncRuntime, install_recorder
 from backend.trace.controller import TraceController
 from backend.verify.controller import VerifyController
 from backend.warehouse.controller import EventController
-from backend.warnings import shutdown as warnings_shutdown
-from backend.warnings import startup as warnings_startup
 from backend.warnings.controller import WarningController
+from backend.warnings.runtime import WarningsRuntime
 from sync.server.stream import StreamOptions
 
 
@@ -70,7 +67,7 @@ def settle_heap() -> None:
 def create_app(settings: Settings | None = None, engine: Engine | None = None,
                stream_options: StreamOptions | None = None) -> Litestar:
     settings = settings or Settings.from_env()
-    RECORDER.install()
+    install_recorder()
     hooks.install()
     audit.install()
     engine = engine or make_engine(settings.url)
@@ -79,14 +76,16 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None,
     logging.basicConfig(level=logging.DEBUG if settings.debug else logging.INFO)
     mqtt = subscriber_from_env(engine)  # only when LOTLINE_MQTT_URL is set
     checkpointer = WalCheckpointer(engine) if WalCheckpointer.wanted(engine) else None
+    sync = SyncRuntime()  # wakes this app's download streams when ops commit
+    warnings = WarningsRuntime(engine)  # rules after each commit through this engine; the sweep if asked for
     return Litestar(
         route_handlers=[health, jwks, AuthController, TraceController, RecallController, EventController,
                         ProductionController, SyncController, *MASTERDATA_CONTROLLERS, RecallCaseController,
                         GateController, OperationsController, QualityController, VerifyController, WarningController,
                         AuditController, pwa_router],
         on_startup=[*([checkpointer.start] if checkpointer else []), *([mqtt.start] if mqtt else []),
-                    warnings_startup],
-        on_shutdown=[warnings_shutdown, *([mqtt.stop] if mqtt else []),
+                    sync.start, warnings.start],
+        on_shutdown=[warnings.stop, sync.stop, *([mqtt.stop] if mqtt else []),
                      *([checkpointer.stop] if checkpointer else [])],
         dependencies={
             "db": Provide(provide_db),
@@ -103,7 +102,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None,
             components=Components(security_schemes={"bearer": SecurityScheme(type="http", scheme="bearer",
                                                                               bearer_format="JWT")}),
             security=[{"bearer": []}]),
-        state=State({"engine": engine, "settings": settings, "tokens": tokens, "sync_hub": HUB,
-                     "stream_options": stream_options or StreamOptions()}),
+        state=State({"engine": engine, "settings": settings, "tokens": tokens, "sync_hub": sync.hub,
+                     "warnings": warnings, "stream_options": stream_options or StreamOptions()}),
         debug=settings.debug,
     )

@@ -18,7 +18,7 @@ from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, SQLModel, create_engine
 
-from shared_models.types import insert_many
+from sync.server.bulk import insert_many
 
 P = ParamSpec("P")
 R = TypeVar("R")

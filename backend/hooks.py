@@ -14,17 +14,23 @@ command rolled back (its savepoint) is dropped with it.
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from sqlalchemy import event
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session
 
 log = logging.getLogger("lotline.hooks")
 _PENDING = "lotline_hooks_pending"      # noted in the transaction under way
 _COMMITTED = "lotline_hooks_committed"  # committed, waiting for the connection to be handed back (or the batch)
 _HELD = "lotline_hooks_held"
-_listeners: list[Callable[[list[str]], None]] = []
+# Session events are class-level, so the dispatch is process-wide; what it dispatches to is per database: each
+# app's runtime adds its listener for its engine when it starts and takes it away when it stops.
+EventsCommitted = Callable[[list[str]], None]
+_listeners: dict[Engine, tuple[EventsCommitted, ...]] = {}
+_listeners_lock = threading.Lock()
 _installed = False
 
 
@@ -48,9 +54,22 @@ def after_commit(session: Session, action: Callable[[], None]) -> None:
     session.info.setdefault(_PENDING, _Noted()).actions.append(action)
 
 
-def on_events_committed(listener: Callable[[list[str]], None]) -> None:
-    if listener not in _listeners:
-        _listeners.append(listener)
+def on_events_committed(engine: Engine, listener: EventsCommitted) -> None:
+    """`listener(event_ids)` hears of events committed through `engine` (a session bound to it or to one of its
+    connections), until `off_events_committed`."""
+    with _listeners_lock:
+        held = _listeners.get(engine, ())
+        if listener not in held:
+            _listeners[engine] = (*held, listener)
+
+
+def off_events_committed(engine: Engine, listener: EventsCommitted) -> None:
+    with _listeners_lock:
+        left = tuple(f for f in _listeners.get(engine, ()) if f != listener)
+        if left:
+            _listeners[engine] = left
+        else:
+            _listeners.pop(engine, None)
 
 
 def hold(session: Session) -> None:
@@ -61,7 +80,7 @@ def hold(session: Session) -> None:
 def release(session: Session) -> None:
     """The larger transaction committed: run what its savepoints announced. Call it after the connection is closed."""
     session.info.pop(_HELD, None)
-    _announce(session.info.pop(_COMMITTED, None))
+    _announce(session, session.info.pop(_COMMITTED, None))
 
 
 def install() -> None:
@@ -83,10 +102,15 @@ def _after_commit(session: Session) -> None:
 def _after_transaction_end(session: Session, transaction: object) -> None:
     if getattr(transaction, "_parent", None) is not None or session.info.get(_HELD):
         return  # a savepoint ended; the outer transaction's end is the one that counts
-    _announce(session.info.pop(_COMMITTED, None))
+    _announce(session, session.info.pop(_COMMITTED, None))
 
 
-def _announce(noted: _Noted | None) -> None:
+def _engine_of(session: Session) -> Engine | None:
+    bind = session.bind
+    return bind.engine if isinstance(bind, Connection) else bind if isinstance(bind, Engine) else None
+
+
+def _announce(session: Session, noted: _Noted | None) -> None:
     if noted is None:
         return
     for action in noted.actions:
@@ -96,7 +120,8 @@ def _announce(noted: _Noted | None) -> None:
             log.exception("after-commit action %s failed", action)
     if not noted.event_ids:
         return
-    for listener in list(_listeners):
+    engine = _engine_of(session)
+    for listener in _listeners.get(engine, ()) if engine is not None else ():
         try:
             listener(noted.event_ids)
         except Exception:  # a listener's failure must not look like the commit failed; the sweep catches up

@@ -254,7 +254,7 @@ def upload_part(args: argparse.Namespace, server: BackendProcess, tmp: Path) -> 
 
 
 def demo_plant(data: Path) -> Path:
-    done = subprocess.run([sys.executable, "-c", "from backend.cli import main; main()", "demo", "--no-serve",
+    done = subprocess.run([sys.executable, "-c", "from backend.cli.main import main; main()", "demo", "--no-serve",
                            "--data-dir", str(data)], cwd=ROOT, capture_output=True, text=True, timeout=300)
     if done.returncode != 0:
         raise SystemExit(done.stdout + done.stderr)

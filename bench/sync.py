@@ -42,7 +42,7 @@ from sqlmodel import Session, select  # noqa: E402
 from backend.config import UPLOAD_CHUNK_OPS  # noqa: E402
 from backend.db import make_engine  # noqa: E402
 from backend.migrate import upgrade  # noqa: E402
-from backend.sync.runtime import RECORDER  # noqa: E402
+from backend.sync.runtime import install_recorder  # noqa: E402
 from sync.client import Backoff, HttpConnector, LocalStore, SyncClient, SyncError  # noqa: E402
 from sync.protocol import canonical_json, put_checksum  # noqa: E402
 from sync.server.oplog import append_ops  # noqa: E402
@@ -304,7 +304,7 @@ def baselines(db: Database, workdir: Path, events: int) -> dict[str, Any]:
 def apply_compare(db: Database, events: int) -> dict[str, Any]:
     """In this process, on fresh databases: one upload of `events` receives applied in chunks (posting) against the
     same applied op by op, each op in its own transaction (what every op took before chunks)."""
-    from backend.sync.apply import UploadApplier
+    from backend.sync.service import UploadApplier
 
     def op_by_op(applier: UploadApplier, batch: list[Any]) -> None:
         for entry in batch:
@@ -469,7 +469,7 @@ def settled_heap() -> Any:
 
 def profile_apply(db: Database, events: int) -> dict[str, Any]:
     """Where the server's upload time goes: UploadApplier.apply in-process under cProfile, by phase and function."""
-    from backend.sync.apply import UploadApplier
+    from backend.sync.service import UploadApplier
 
     engine, _ = db.fresh()
     profiler = cProfile.Profile()
@@ -518,7 +518,7 @@ def main() -> None:
     if args.command == "serve":
         serve(args)
         return
-    RECORDER.install()
+    install_recorder()
     with tempfile.TemporaryDirectory(prefix="lotline-bench-sync-") as tmp:
         workdir = Path(tmp)
         db = Database(args.db, workdir, args.pg_url)

@@ -37,7 +37,7 @@ from sqlmodel import Session
 from backend.auth.principal import SYSTEM
 from backend.db import make_engine
 from backend.migrate import upgrade
-from backend.recall.scope import recall_scope
+from backend.recall.scope_service import recall_scope
 from backend.seed.scale import generate
 from backend.trace.service import trace
 from shared_models.enums import Direction

@@ -7,12 +7,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
 from backend.db import make_engine
 from backend.migrate import upgrade
-from tests.conftest import POSTGRES_URL
+from tests.conftest import POSTGRES_URL, new_schema
 
 
 def engine_at(revision: str, kind: str, tmp_path: Path) -> Iterator[Engine]:
@@ -25,20 +24,5 @@ def engine_at(revision: str, kind: str, tmp_path: Path) -> Iterator[Engine]:
         return
     if not POSTGRES_URL:
         pytest.skip("PostgreSQL tests need LOTLINE_TEST_POSTGRES_URL (e.g. postgresql://postgres@127.0.0.1:5432/test)")
-    schema = f"lotline_at_{revision}_{os.getpid()}"
-    admin = make_engine(POSTGRES_URL)
-
-    def drop() -> None:
-        with admin.begin() as conn:
-            conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
-            conn.execute(text(f"DROP PUBLICATION IF EXISTS powersync_{schema}"))
-
-    drop()
-    with admin.begin() as conn:
-        conn.execute(text(f"CREATE SCHEMA {schema}"))
-    engine = make_engine(POSTGRES_URL, schema=schema)
-    upgrade(engine, revision)
-    yield engine
-    engine.dispose()
-    drop()
-    admin.dispose()
+    with new_schema(f"lotline_at_{revision}_{os.getpid()}", revision) as engine:
+        yield engine

@@ -6,59 +6,22 @@ from typing import Any
 
 from litestar import Controller, Request, Response, get, post
 from litestar.params import FromPath, JSONBody
-from pydantic import BaseModel, Field
 
 from backend.auth import service
 from backend.auth.errors import LoginThrottled, UnknownUser
 from backend.auth.guards import allow
 from backend.auth.models import User
 from backend.auth.principal import Principal
+from backend.auth.schemas import LoginRequest, PasswordChange, PasswordReset, TokenResponse, UserPublic, user_public
 from backend.auth.throttle import ThrottleLimits
 from backend.auth.tokens import TokenIssuer
 from backend.deps import Caller, Config, Db
 
 
-class LoginRequest(BaseModel):
-    username: str = Field(min_length=1, max_length=64)
-    password: str = Field(min_length=1, max_length=256)
-
-
-class PasswordChange(BaseModel):
-    current_password: str = Field(min_length=1, max_length=256)
-    new_password: str = Field(min_length=1, max_length=256)
-
-
-class PasswordReset(BaseModel):
-    new_password: str = Field(min_length=1, max_length=256)
-
-
-class UserPublic(BaseModel):
-    id: str
-    username: str
-    display_name: str
-    role: str
-    site_id: str | None
-    customer_id: str | None
-    locale: str
-    active: bool
-
-
-class TokenResponse(BaseModel):
-    access_token: str
-    token_type: str = "bearer"
-    expires_in: int
-    user: UserPublic
-
-
-def _public(user: User) -> UserPublic:
-    return UserPublic(id=user.id, username=user.username, display_name=user.display_name, role=user.role.value,
-                      site_id=user.site_id, customer_id=user.customer_id, locale=user.locale, active=user.active)
-
-
 def _token(request: Request[Any, Any, Any], user: User) -> TokenResponse:
     tokens: TokenIssuer = request.app.state.tokens
     return TokenResponse(access_token=tokens.issue(service.principal_of(user)), expires_in=tokens.ttl_s,
-                         user=_public(user))
+                         user=user_public(user))
 
 
 def _throttled(_: Request[Any, Any, Any], exc: LoginThrottled) -> Response[dict[str, Any]]:
@@ -82,7 +45,7 @@ class AuthController(Controller):
         user = db.get(User, request.user.user_id)
         if user is None:  # deleted since this request was authenticated
             raise UnknownUser()
-        return _public(user)
+        return user_public(user)
 
     @post("/password", status_code=200, sync_to_thread=True)
     def change_password(self, data: JSONBody[PasswordChange], db: Db, principal: Caller,
@@ -93,19 +56,19 @@ class AuthController(Controller):
 
     @post("/users/{username:str}/password", guards=[allow()], status_code=200, sync_to_thread=True)
     def reset_password(self, username: FromPath[str], data: JSONBody[PasswordReset], db: Db) -> UserPublic:
-        return _public(service.set_password(db, username, data.new_password))
+        return user_public(service.set_password(db, username, data.new_password))
 
     @post("/users/{username:str}/revoke-tokens", guards=[allow()], status_code=200, sync_to_thread=True)
     def revoke_tokens(self, username: FromPath[str], db: Db) -> UserPublic:
-        return _public(service.revoke_tokens(db, username))
+        return user_public(service.revoke_tokens(db, username))
 
     @post("/users/{username:str}/deactivate", guards=[allow()], status_code=200, sync_to_thread=True)
     def deactivate(self, username: FromPath[str], db: Db) -> UserPublic:
-        return _public(service.deactivate_user(db, username))
+        return user_public(service.deactivate_user(db, username))
 
     @post("/users/{username:str}/activate", guards=[allow()], status_code=200, sync_to_thread=True)
     def activate(self, username: FromPath[str], db: Db) -> UserPublic:
-        return _public(service.reactivate_user(db, username))
+        return user_public(service.reactivate_user(db, username))
 
 
 @get("/.well-known/jwks.json", exclude_from_auth=True, tags=["auth"], sync_to_thread=False)

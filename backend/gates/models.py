@@ -16,7 +16,7 @@ class GateRule(SQLModel, table=True):
     id: str = Field(default_factory=new_id, primary_key=True)
     code: str = Field(max_length=64, unique=True)
     actions: list[str] = json_list()          # receive_to_stock, move, pick, ship, consume, operation_report
-    check: str = Field(max_length=64)          # the name of a pure check in shared_models/gate_checks.py
+    check: str = Field(max_length=64)          # the name of a pure check in shared_models/gates.py
     params: dict[str, Any] = json_dict()
     enabled: bool = Field(default=True)
     message_en: str = Field(default="", max_length=300)

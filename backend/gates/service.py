@@ -19,8 +19,7 @@ from backend.gates.models import GateRule
 from backend.production.models import OperationReport, Route, WorkOrder
 from backend.quality.models import Inspection, InspectionPlan
 from shared_models.enums import InspectionStage
-from shared_models.gate_checks import ACTIONS, CHECKS, GateContext, GateRuleData, evaluate, guards
-from shared_models.gates import Violation
+from shared_models.gates import ACTIONS, CHECKS, GateContext, GateRuleData, Violation, evaluate, guards
 from shared_models.masterdata import Item, Location
 from shared_models.trace import Unit
 from shared_models.types import new_id

@@ -13,7 +13,8 @@ from litestar.params import FromPath, HeaderParameter, JSONBody, Parameter
 from backend.auth.guards import STAFF, allow
 from backend.deps import Caller, Db
 from backend.errors import InvalidInput
-from backend.masterdata.csv_import import ImportReport, import_csv
+from backend.masterdata.import_service import import_csv
+from backend.masterdata.record_service import MasterDataService
 from backend.masterdata.schemas import (
     BomCreate,
     BomLinesReplace,
@@ -25,6 +26,7 @@ from backend.masterdata.schemas import (
     EquipmentCreate,
     EquipmentPublic,
     EquipmentUpdate,
+    ImportReport,
     ItemCreate,
     ItemPublic,
     ItemUpdate,
@@ -44,7 +46,6 @@ from backend.masterdata.schemas import (
     location_public,
     locations_public,
 )
-from backend.masterdata.service import MasterDataService
 from shared_models.bounds import INT64_MAX
 from shared_models.enums import Role
 

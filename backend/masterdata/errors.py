@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TypedDict
+
 from backend.errors import Conflict, InvalidInput
 from shared_models.enums import BomStatus
 
@@ -62,3 +64,20 @@ class WriteConflict(Conflict):
     """The database refused a write the checks let through: usually a concurrent edit of the same code."""
 
     code = "write_conflict"
+
+
+class RowError(TypedDict):
+    line: int            # 1-based line of the file, the header included
+    column: str | None
+    message: str
+
+
+class CsvRejected(InvalidInput):
+    """Nothing of the file was written; `context["errors"]` lists every problem found, by line."""
+
+    code = "csv_rejected"
+
+    def __init__(self, errors: list[RowError]) -> None:
+        first = errors[0]
+        super().__init__(f"Nothing was imported: {len(errors)} problem(s) in the file; the first, on line "
+                         f"{first['line']}: {first['message']}", errors=errors)

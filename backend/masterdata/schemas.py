@@ -275,6 +275,20 @@ class BomPublic(BaseModel):
     lines: list[BomLinePublic]
 
 
+# -- CSV import -------------------------------------------------------------------------------------------------
+class BomLineRow(BomLineIn):
+    """One line of a draft BOM version; the rows of one item and version make that version."""
+
+    item: PartRef
+    version: Version
+
+
+class ImportReport(BaseModel):
+    entity: str
+    rows: int
+    created: dict[str, int]
+
+
 # -- turning rows into answers ----------------------------------------------------------------------------------
 def _site_codes(session: Session, ids: Iterable[str]) -> dict[str, str]:
     wanted = set(ids)
@@ -331,9 +345,9 @@ def bom_public(session: Session, bom: Bom) -> BomPublic:
 
 
 __all__ = [
-    "BomCreate", "BomLineIn", "BomLinePublic", "BomLinesReplace", "BomPublic", "BomVersionCreate",
+    "BomCreate", "BomLineIn", "BomLinePublic", "BomLineRow", "BomLinesReplace", "BomPublic", "BomVersionCreate",
     "CustomerCreate", "CustomerPublic", "CustomerUpdate", "EquipmentCreate", "EquipmentPublic", "EquipmentUpdate",
-    "ItemCreate", "ItemPublic", "ItemUpdate", "LocationCreate", "LocationPublic", "LocationUpdate", "SiteCreate",
-    "SitePublic", "SiteUpdate", "SupplierCreate", "SupplierPublic", "SupplierUpdate", "bom_public", "boms_public",
-    "equipment_list_public", "equipment_public", "location_public", "locations_public",
+    "ImportReport", "ItemCreate", "ItemPublic", "ItemUpdate", "LocationCreate", "LocationPublic", "LocationUpdate",
+    "SiteCreate", "SitePublic", "SiteUpdate", "SupplierCreate", "SupplierPublic", "SupplierUpdate", "bom_public",
+    "boms_public", "equipment_list_public", "equipment_public", "location_public", "locations_public",
 ]

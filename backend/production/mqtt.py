@@ -17,21 +17,22 @@ import threading
 from collections import deque
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Any
 from urllib.parse import unquote, urlsplit
 from uuid import uuid4
 
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+from pydantic import TypeAdapter, ValidationError
 from sqlalchemy import or_
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, select
 
+from backend.production.errors import MalformedMessage, UnknownEquipment
 from backend.production.models import OperationReport, ProcessReading, Route, WorkOrder
-from backend.production.routes import in_spec, limits
-from shared_models.commands import AwareDatetime
+from backend.production.route_service import in_spec, limits
+from backend.production.schemas import MqttReading
 from shared_models.masterdata import Equipment, Site
 
 log = logging.getLogger("lotline.mqtt")
@@ -40,22 +41,6 @@ ENV_URL = "LOTLINE_MQTT_URL"
 ENV_TOPIC = "LOTLINE_MQTT_TOPIC"
 TOPIC = "lotline/+/+/params"
 MAX_READINGS = 1000
-
-
-class MalformedMessage(ValueError):
-    """The topic or payload is not what Lotline reads; the message is dropped and counted."""
-
-
-class UnknownEquipment(LookupError):
-    pass
-
-
-class MqttReading(BaseModel):
-    model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
-    name: str = Field(min_length=1, max_length=64)
-    value: Annotated[float, Field(strict=True, allow_inf_nan=False)]  # a number: not a string, not a bool
-    unit: str = Field(default="", max_length=16)
-    measured_at: AwareDatetime
 
 
 _READINGS = TypeAdapter(list[MqttReading])

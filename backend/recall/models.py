@@ -27,6 +27,10 @@ class RecallCase(SQLModel, table=True):
     closed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
+# RecallUnit.kind: blocked where it stands, or out at a customer.
+IN_STOCK, SHIPPED = "in_stock", "shipped"
+
+
 class RecallUnit(SQLModel, table=True):
     """A unit a recall reaches: blocked in stock, or shipped to a customer and expected back."""
 
@@ -35,7 +39,7 @@ class RecallUnit(SQLModel, table=True):
     id: str = Field(default_factory=new_id, primary_key=True)
     case_id: str = Field(foreign_key="recall_case.id", index=True)
     unit_id: str = Field(foreign_key="unit.id", index=True)
-    kind: str = Field(max_length=16)           # in_stock | shipped
+    kind: str = Field(max_length=16)           # IN_STOCK | SHIPPED
     customer_id: str | None = Field(default=None, foreign_key="customer.id")
     location_id: str | None = Field(default=None, foreign_key="location.id")
     qty: float

@@ -19,9 +19,9 @@ from backend.auth.models import User
 from backend.auth.passwords import hash_password
 from backend.auth.principal import SYSTEM
 from backend.masterdata.models import Bom, BomLine
-from backend.production.service import ProductionService
-from backend.quality.plans import load_demo_plans
-from backend.warehouse.service import WarehouseService
+from backend.production.work_order_service import ProductionService
+from backend.quality.plan_service import load_demo_plans
+from backend.warehouse.warehouse_service import WarehouseService
 from shared_models import commands as cmd
 from shared_models.enums import BomStatus, LocationKind, PartnerKind, Role, Tracking
 from shared_models.gs1 import validate_gln, validate_gtin
@@ -192,7 +192,7 @@ def _incoming_inspections(session: Session) -> int:
     """Since IQC plans exist, new resin lots wait in quarantine: one passes its IQC and is released, one fails
     (melt flow out of limits on 3 of 50 samples) and opens a nonconformance."""
     from backend.auth.service import principal_of
-    from backend.quality.service import InspectionService
+    from backend.quality.inspection_service import InspectionService
     from shared_models.quality.commands import RecordInspection
 
     t = _Clock()

@@ -12,43 +12,24 @@ from litestar import Controller, Request, Response, get, post
 from litestar.exceptions import SerializationException
 from litestar.params import FromPath, JSONBody, QueryParameter
 from litestar.response import Stream
-from pydantic import BaseModel, Field
 from sqlmodel import select
 
 from backend.auth.guards import allow
 from backend.auth.principal import Principal
 from backend.deps import Caller, Config, Db
 from backend.errors import InvalidInput, NotFound
-from backend.sync.apply import TemporaryFailure, UploadApplier
+from backend.sync.errors import TemporaryFailure
 from backend.sync.policy import buckets_of
+from backend.sync.schemas import SyncIssue, UploadRequest
+from backend.sync.service import UploadApplier
 from shared_models.enums import Role
 from sync.protocol import CrudEntry, ProtocolError, Verdict, encode_line, parse_stream_request, read_batch
 from sync.server.compact import compact
 from sync.server.store import create_write_checkpoint
-from sync.server.stream import StreamOptions, SyncStream
+from sync.server.stream import SyncStream
 from sync.server.tables import RejectedOp
 
 log = logging.getLogger("lotline.sync")
-
-
-class UploadRequest(BaseModel):
-    client_id: str = Field(min_length=1, max_length=64)
-    batch: list[dict[str, Any]] = Field(max_length=5000)
-
-
-class SyncIssue(BaseModel):
-    id: str
-    client_id: str
-    op_id: int
-    user_id: str | None
-    object_type: str
-    object_id: str
-    op: str
-    status: str
-    code: str
-    reason: str
-    data: dict[str, Any]
-    resolution: str
 
 
 def _token_exp(request: Request[Any, Any, Any]) -> float:
@@ -147,4 +128,4 @@ class SyncController(Controller):
             return [{"bucket": r.bucket, "moved": r.moved, "folded": r.folded} for r in compact(conn)]
 
 
-__all__ = ["StreamOptions", "SyncController"]
+__all__ = ["SyncController"]

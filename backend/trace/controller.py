@@ -6,26 +6,13 @@ from typing import Annotated
 
 from litestar import Controller, get
 from litestar.params import FromQuery, Parameter
-from pydantic import BaseModel
 
 from backend.auth.guards import TRACE_READERS, allow
 from backend.deps import Caller, Config, Db
 from backend.trace.resolver import resolve
-from backend.trace.schemas import TraceGraph
+from backend.trace.schemas import ResolvedPublic, TraceGraph
 from backend.trace.service import trace
 from shared_models.enums import Direction, Role
-
-
-class ResolvedPublic(BaseModel):
-    kind: str
-    label: str
-    id: str
-    status: str | None = None
-    part_no: str | None = None
-    lot_no: str | None = None
-    serial: str | None = None
-    expires_on: str | None = None
-    gs1: dict[str, str] = {}
 
 
 class TraceController(Controller):

@@ -8,20 +8,13 @@ from typing import Any
 from sqlmodel import Session, select
 
 from backend.auth.principal import Principal
-from backend.errors import Conflict, InvalidInput, NotFound
+from backend.errors import NotFound
+from backend.trace.errors import AmbiguousCode, UnreadableCode
 from backend.trace.lookup import visible_units
 from shared_models.enums import UnitKind
 from shared_models.gs1 import GS1Error, is_valid_check_digit, parse_any
 from shared_models.masterdata import Item, Location
 from shared_models.trace import Unit
-
-
-class AmbiguousCode(Conflict):
-    code = "ambiguous_code"
-
-
-class UnreadableCode(InvalidInput):
-    code = "unreadable_code"
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,10 +1,24 @@
-"""Trace and recall answers as the API returns them."""
+"""Code resolution, trace and recall answers as the API returns them."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
 
 from pydantic import BaseModel
+
+
+class ResolvedPublic(BaseModel):
+    """What a scanned or typed code names (GET /api/resolve)."""
+
+    kind: str
+    label: str
+    id: str
+    status: str | None = None
+    part_no: str | None = None
+    lot_no: str | None = None
+    serial: str | None = None
+    expires_on: str | None = None
+    gs1: dict[str, str] = {}
 
 
 class TraceNode(BaseModel):

@@ -21,6 +21,15 @@ class VerifyRequest(BaseModel):
     occurred_at: AwareDatetime | None = None
 
 
+class VerifyScan(BaseModel):
+    """What the ledger records of a check: the request with its id and time settled."""
+
+    id: UUID
+    occurred_at: AwareDatetime
+    device_id: str = ""
+    note: str = ""
+
+
 class ItemBrief(BaseModel):
     part_no: str
     name: str

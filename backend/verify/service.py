@@ -9,23 +9,24 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from typing import Any
-from uuid import UUID, uuid4
+from uuid import uuid4
 
-from pydantic import AwareDatetime, BaseModel
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from backend.auth.principal import SYSTEM, Principal
 from backend.db import atomic
-from backend.errors import InvalidInput, NotFound
+from backend.errors import NotFound
+from backend.trace.errors import AmbiguousCode, UnreadableCode
 from backend.trace.models import GenealogyEdge
-from backend.trace.resolver import AmbiguousCode, Resolved, UnreadableCode, resolve
+from backend.trace.resolver import Resolved, resolve
 from backend.verify import flags as f
-from backend.verify.schemas import ItemBrief, ShipmentBrief, Verification, VerifyFlag, VerifyRequest
+from backend.verify.errors import NotAUnitCode
+from backend.verify.schemas import ItemBrief, ShipmentBrief, Verification, VerifyFlag, VerifyRequest, VerifyScan
 from backend.warehouse.errors import EventIdReused
 from backend.warehouse.ledger import Ledger, fingerprint
 from backend.warnings.models import WarningRule
-from backend.warnings.rules import Clone
+from backend.warnings.schemas import Clone
 from shared_models.enums import EdgeKind, EventType, LineRole, PartnerKind, UnitKind
 from shared_models.masterdata import Customer, Item, Site
 from shared_models.trace import Event, EventLine, Unit
@@ -33,19 +34,6 @@ from shared_models.types import utcnow
 
 CONTAINER_DEPTH = 4   # a serial in a carton on a pallet: how far up we look for the shipment
 UNKNOWN_MESSAGE = "Unknown code: not a product we made. It may be counterfeit; keep it and report it."
-
-
-class _Scan(BaseModel):
-    """What the ledger records: the request with its id and time settled."""
-
-    id: UUID
-    occurred_at: AwareDatetime
-    device_id: str = ""
-    note: str = ""
-
-
-class NotAUnitCode(InvalidInput):
-    code = "not_a_unit_code"
 
 
 def _same(a: str, b: str) -> bool:
@@ -85,7 +73,7 @@ class VerifyService:
     def _verify(self, request: VerifyRequest) -> Verification:
         if request.id is not None and (done := self._replay(request)) is not None:
             return done
-        scan = _Scan(id=request.id or uuid4(), occurred_at=request.occurred_at or self.now(),
+        scan = VerifyScan(id=request.id or uuid4(), occurred_at=request.occurred_at or self.now(),
                      device_id=request.device_id)
         base: dict[str, Any] = {"code": request.code, "region": request.region, "channel": request.channel,
                                 "request": fingerprint(request), "verified_by": self.by.username}

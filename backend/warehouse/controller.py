@@ -9,7 +9,7 @@ from backend.auth.guards import STAFF, WAREHOUSE, allow
 from backend.deps import Caller, Db
 from backend.errors import NotFound
 from backend.warehouse.schemas import EventPublic, event_public
-from backend.warehouse.service import WarehouseService
+from backend.warehouse.warehouse_service import WarehouseService
 from shared_models import commands as cmd
 from shared_models.trace import Event
 

@@ -19,13 +19,11 @@ from backend.eventlog import chain
 from backend.hooks import note_event
 from backend.trace.models import GenealogyEdge
 from backend.warehouse.errors import EventIdReused, InsufficientStock, QtyBelowPrecision
-from shared_models.bounds import round_to_uom
+from shared_models.bounds import QTY_EPSILON, round_to_uom
 from shared_models.enums import BUSINESS_STEP, EdgeKind, EventType, LineRole
 from shared_models.masterdata import Location
 from shared_models.trace import ContainerContent, Event, EventLine, StockOnHand, Unit
 from shared_models.types import utcnow
-
-EPSILON = 1e-9
 
 
 def fingerprint(command: BaseModel) -> str:
@@ -98,7 +96,8 @@ class Ledger:
     def stock_of(self, unit_id: str) -> dict[str, float]:
         """Location id → quantity, for every location holding this unit."""
         self.session.flush()
-        rows = self.session.exec(select(StockOnHand).where(StockOnHand.unit_id == unit_id, StockOnHand.qty > EPSILON))
+        rows = self.session.exec(select(StockOnHand).where(StockOnHand.unit_id == unit_id,
+                                                           StockOnHand.qty > QTY_EPSILON))
         return {r.location_id: r.qty for r in rows}
 
     def total_on_hand(self, unit_id: str) -> float:
@@ -113,7 +112,7 @@ class Ledger:
         qty = uom_qty(qty, unit.uom)
         if from_location is not None:
             have = self.on_hand(unit.id, from_location.id)
-            if have + EPSILON < qty:
+            if have + QTY_EPSILON < qty:
                 raise InsufficientStock(unit.code, from_location.code, have, qty)
         if from_location is not None:
             self._add_stock(unit.id, from_location, -qty)

@@ -19,7 +19,6 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import or_
 from sqlmodel import Session, col, select
 
 from backend.auth.principal import Principal
@@ -28,7 +27,7 @@ from backend.errors import DomainError, NotFound
 from backend.eventlog.chain import link_rows
 from backend.gates.service import GateService
 from backend.hooks import note_event
-from backend.trace.lookup import visible_units
+from backend.trace.lookup import items_named, pick_item, seen_location, visible_units
 from backend.warehouse.errors import (
     EventIdReused,
     GateViolated,
@@ -37,12 +36,12 @@ from backend.warehouse.errors import (
     UnitExists,
     WrongTracking,
 )
-from backend.warehouse.ledger import EPSILON, event_values, fingerprint, uom_qty
+from backend.warehouse.ledger import event_values, fingerprint, uom_qty
 from shared_models import commands as cmd
-from shared_models.bounds import add_days
+from shared_models import identifiers
+from shared_models.bounds import QTY_EPSILON, add_days
 from shared_models.enums import EventType, LineRole, Tracking, UnitKind, UnitStatus
-from shared_models.gate_checks import GateRuleData, evaluate, guards
-from shared_models.gates import Violation, as_attributes
+from shared_models.gates import GateRuleData, Violation, as_attributes, evaluate, guards
 from shared_models.masterdata import Item, Location, Supplier
 from shared_models.trace import ContainerContent, Event, EventLine, StockOnHand, Unit
 from shared_models.types import new_id
@@ -51,8 +50,8 @@ IN_CHUNK = 500  # codes or ids per IN (...) list
 
 
 def unit_code(item: Item, *, lot_no: str | None = None, serial: str | None = None) -> str:
-    """The one-item-one-code key printed on labels: part no. and lot or serial."""
-    return f"{item.part_no}/{lot_no if lot_no is not None else serial}"
+    """The one-item-one-code key printed on labels: part no. and lot or serial (shared_models.identifiers)."""
+    return identifiers.unit_code(item.part_no, str(lot_no if lot_no is not None else serial))
 
 
 def expiry_for(item: Item, produced_on: date | None, fallback: date) -> date | None:
@@ -124,7 +123,7 @@ class _Draft:
         qty = uom_qty(qty, uom)
         if from_location is not None:
             have = self.on_hand(unit.id, from_location.id)
-            if have + EPSILON < qty:
+            if have + QTY_EPSILON < qty:
                 raise InsufficientStock(unit.code, from_location.code, have, qty)
             self.stock[(unit.id, from_location.id)] = round(have - qty, 9)
         if to_location is not None:
@@ -231,7 +230,7 @@ class Posting:
         d.line(unit, LineRole.SUBJECT, amount, from_location=source, to_location=target)
         for inner in self.contents.get(unit.id, []):  # a container carries what it holds
             inner_qty = d.on_hand(inner.id, source.id)
-            if inner_qty > EPSILON:
+            if inner_qty > QTY_EPSILON:
                 d.line(inner, LineRole.CONTENT, inner_qty, from_location=source, to_location=target)
 
     def _check(self, action: str, unit: AnyUnit, target: Location) -> list[Violation]:
@@ -269,28 +268,20 @@ class Posting:
         self.events[d.event["id"]] = (d.event["type"], d.event["attributes"]["fingerprint"])
         self._written.append(d)
 
-    # -- lookups, as backend.trace.lookup answers them ---------------------------------------------------------------
+    # -- lookups: backend.trace.lookup's rule of "find by code", on what the run has read -------------------------
     def _supplier(self, code: str) -> Supplier:
         if code not in self.suppliers:
             raise NotFound("supplier", code)
         return self.suppliers[code]
 
     def _item(self, ref: str) -> Item:
-        for item in self.items:  # a part number wins over a GTIN
-            if item.part_no == ref:
-                return item
-        for item in self.items:
-            if item.gtin == ref.zfill(14):
-                return item
-        raise NotFound("item", ref)
+        return pick_item(ref, self.items)
 
     def _location(self, code: str) -> Location:
-        location = self.locations.get(code)
-        if location is None or not self.by.sees_site(location.site_id):
-            raise NotFound("location", code)
-        return location
+        return seen_location(code, self.locations.get(code), self.by)
 
     def _unit(self, code: str) -> AnyUnit:
+        # Stored units were read through visible_units; one received in this run is held to its site the same way.
         unit = self.units.get(code)
         if unit is None or (isinstance(unit, _NewUnit) and not self.by.sees_site(unit.site_id)):
             raise NotFound("unit", code)
@@ -308,8 +299,7 @@ class Posting:
         for codes in _chunks(c.supplier for c in receives):
             self.suppliers.update((s.code, s) for s in exec_(select(Supplier).where(col(Supplier.code).in_(codes))))
         for refs in _chunks(c.item for c in receives):
-            self.items += exec_(select(Item).where(or_(col(Item.part_no).in_(refs),
-                                                       col(Item.gtin).in_([r.zfill(14) for r in refs])))).all()
+            self.items += exec_(select(Item).where(items_named(refs))).all()
         self.items_by_id = {i.id: i for i in self.items}
         places = [c.location for c in receives] + [p for c in moves for p in (c.from_location, c.to_location)]
         for codes in _chunks(places):

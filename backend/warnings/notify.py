@@ -20,80 +20,17 @@ from email.message import EmailMessage
 from typing import Any
 
 import httpx
-from pydantic import BaseModel, ConfigDict, Field, field_validator
 from sqlalchemy import update
 from sqlmodel import Session, select
 
+from backend.warnings.errors import DeliveryFailed
 from backend.warnings.models import Notification, QualityWarning, WarningRule
+from backend.warnings.schemas import NotifyConfig
 from shared_models.types import utcnow
 
 log = logging.getLogger("lotline.warnings.notify")
 SIGNATURE_HEADER = "X-Lotline-Signature"
 TIMESTAMP_HEADER = "X-Lotline-Timestamp"
-SECRET_MASK = "********"
-
-
-# -- configuration on the rule ---------------------------------------------------------------------------------
-class WebhookTarget(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    url: str = Field(pattern=r"^https?://", max_length=500)
-    secret: str | None = Field(default=None, min_length=1, max_length=200)
-
-
-class NotifyConfig(BaseModel):
-    """A rule's `notify`: webhooks (a URL, or {url, secret}), e-mail addresses, and a secret for its webhooks."""
-
-    model_config = ConfigDict(extra="forbid")
-    webhooks: list[WebhookTarget] = Field(default_factory=list, max_length=20)
-    emails: list[str] = Field(default_factory=list, max_length=50)
-    secret: str | None = Field(default=None, min_length=1, max_length=200)
-
-    @field_validator("webhooks", mode="before")
-    @classmethod
-    def _urls_as_targets(cls, value: Any) -> Any:
-        if isinstance(value, list):
-            return [{"url": v} if isinstance(v, str) else v for v in value]
-        return value
-
-    @field_validator("emails")
-    @classmethod
-    def _addresses(cls, value: list[str]) -> list[str]:
-        for address in value:
-            if "@" not in address or len(address) > 254 or any(c.isspace() for c in address):
-                raise ValueError(f"'{address}' is not an e-mail address")
-        return value
-
-    def secret_for(self, url: str) -> str | None:
-        for target in self.webhooks:
-            if target.url == url and target.secret:
-                return target.secret
-        return self.secret
-
-    def masked(self) -> dict[str, Any]:
-        """For showing: secrets replaced by a mask, which `NotifyConfig.merged` reads as 'keep the old one'."""
-        data = self.model_dump(exclude_none=True)
-        for target in data["webhooks"]:
-            if "secret" in target:
-                target["secret"] = SECRET_MASK
-        if "secret" in data:
-            data["secret"] = SECRET_MASK
-        return data
-
-    def merged(self, old: NotifyConfig) -> NotifyConfig:
-        """This config with masked secrets taken from `old`."""
-        webhooks = [t.model_copy(update={"secret": old.secret_for(t.url)}) if t.secret == SECRET_MASK else t
-                    for t in self.webhooks]
-        secret = old.secret if self.secret == SECRET_MASK else self.secret
-        return self.model_copy(update={"webhooks": webhooks, "secret": secret})
-
-
-# -- delivery --------------------------------------------------------------------------------------------------
-class DeliveryFailed(Exception):
-    """One attempt failed; `permanent` when trying again cannot help (the configuration is missing)."""
-
-    def __init__(self, reason: str, *, permanent: bool = False) -> None:
-        super().__init__(reason)
-        self.permanent = permanent
 
 
 @dataclass(frozen=True, slots=True)

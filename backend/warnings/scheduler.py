@@ -1,9 +1,10 @@
-"""The periodic warnings sweep: an APScheduler job in a job store on the app's database, run by one backend.
+"""The periodic warnings sweep: an APScheduler interval job in each backend, run by one backend at a time.
 
-Every backend that has the scheduler on (LOTLINE_SCHEDULER=1) schedules the same job. Each run first takes
-or renews the lease row "warnings-sweep" in one statement (insert, or update only where we already hold it or
-it has lapsed); a run that doesn't get it does nothing. A backend that stops hands the lease back; one that
-dies loses it when it lapses.
+Every backend that has the scheduler on (LOTLINE_SCHEDULER=1) runs the job. Each run first takes or renews the
+lease row "warnings-sweep" in one statement (insert, or update only where we already hold it or it has lapsed); a
+run that doesn't get it does nothing. A backend that stops hands the lease back; one that dies loses it when it
+lapses. The lease, not a shared job store, is what makes one backend sweep: the job itself is the scheduler's own
+method, so it needs nothing of the process to find what to run.
 """
 
 from __future__ import annotations
@@ -11,12 +12,10 @@ from __future__ import annotations
 import logging
 import os
 import socket
-import threading
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 from apscheduler.executors.pool import ThreadPoolExecutor
-from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy import update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -34,9 +33,6 @@ LEASE = "warnings-sweep"
 JOB_ID = "warnings-sweep"
 ENABLED_ENV = "LOTLINE_SCHEDULER"
 INTERVAL_ENV = "LOTLINE_SWEEP_MINUTES"
-
-_active: WarningScheduler | None = None
-_active_lock = threading.Lock()
 
 
 def enabled() -> bool:
@@ -101,41 +97,23 @@ class WarningScheduler:
         return True
 
     def start(self) -> None:
-        """Schedules the sweep job in the database's job store; raises RuntimeError when this process already
-        runs one (the job finds its scheduler through the process)."""
-        global _active
-        with _active_lock:
-            if _active is not None:
-                raise RuntimeError("a warnings scheduler already runs in this process")
-            _active = self
+        """Runs `run_once` every `interval` on a thread of its own until `shutdown`; raises RuntimeError when this
+        scheduler already runs."""
+        if self._scheduler is not None:
+            raise RuntimeError(f"the warnings scheduler {self.holder} already runs")
         seconds = self.interval.total_seconds()
         scheduler = BackgroundScheduler(
-            jobstores={"default": SQLAlchemyJobStore(engine=self.engine)},
             executors={"default": ThreadPoolExecutor(1)},
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": max(1, int(seconds))},
             timezone=UTC)
-        # A textual reference: the job is stored in the database, shared by every backend on it.
-        scheduler.add_job("backend.warnings.scheduler:run_scheduled_sweep", "interval", seconds=seconds,
-                          id=JOB_ID, name="warnings sweep", replace_existing=True)
+        scheduler.add_job(self.run_once, "interval", seconds=seconds, id=JOB_ID, name="warnings sweep")
         scheduler.start()
         self._scheduler = scheduler
         log.info("warnings scheduler started as %s, sweeping every %s", self.holder, self.interval)
 
     def shutdown(self) -> None:
-        global _active
+        """Waits for a sweep under way, then hands the lease back so another backend takes over at its next run."""
         if self._scheduler is not None:
             self._scheduler.shutdown(wait=True)
             self._scheduler = None
             release_lease(self.engine, self.holder)
-        with _active_lock:
-            if _active is self:
-                _active = None
-
-
-def run_scheduled_sweep() -> None:
-    """The stored job: the sweep of whichever scheduler this process started."""
-    scheduler = _active
-    if scheduler is None:
-        log.warning("warnings sweep job fired with no scheduler started in this process")
-        return
-    scheduler.run_once()

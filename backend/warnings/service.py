@@ -20,10 +20,12 @@ from sqlmodel import Session, select
 import backend.tables  # noqa: F401 - every table: foreign keys resolve wherever this runs
 from backend.auth.principal import Principal
 from backend.db import atomic
-from backend.errors import Conflict, InvalidInput, NotFound
+from backend.errors import InvalidInput, NotFound
+from backend.warnings.errors import RuleMisconfigured, WarningNotLive
+from backend.warnings.findings import Finding
+from backend.warnings.kinds import KINDS, evaluate, params_of
 from backend.warnings.models import Notification, QualityWarning, WarningRule
-from backend.warnings.notify import NotifyConfig
-from backend.warnings.rules import KINDS, Finding, RuleMisconfigured, evaluate, params_of
+from backend.warnings.schemas import NotifyConfig
 from shared_models.enums import WarningState
 from shared_models.trace import Event
 from shared_models.types import new_id, utcnow
@@ -32,10 +34,6 @@ log = logging.getLogger("lotline.warnings")
 RULES_FILE = Path(__file__).resolve().parents[2] / "assets" / "warning_rules.yaml"
 SEVERITIES = ("minor", "major", "critical")
 LIVE = (WarningState.OPEN, WarningState.ACKNOWLEDGED)
-
-
-class WarningNotLive(Conflict):
-    code = "warning_not_live"
 
 
 def default_rules(path: Path = RULES_FILE) -> list[dict[str, Any]]:
@@ -69,31 +67,31 @@ def check_rule(rule: WarningRule) -> dict[str, Any]:
 
 
 class RuleCache:
-    """The rules as the fast path sees them, read at most `max_age_s` ago: it runs after every commit. A change
-    made through this process is seen at once; one made on another backend within `max_age_s`."""
+    """The rules as an app's fast path sees them (it runs after every commit), read at most `max_age_s` ago. A
+    change made through the app is seen at once (`WarningService.update_rule` forgets them); one made on another
+    backend within `max_age_s`."""
 
     def __init__(self, max_age_s: float = 10.0) -> None:
         self.max_age_s = max_age_s
         self._lock = threading.Lock()
-        self._rules: dict[Any, tuple[float, list[WarningRule]]] = {}
+        self._read: tuple[float, list[WarningRule]] | None = None
+        self._generation = 0  # bumped by forget: a read that started before it is not kept
 
     def get(self, session: Session) -> list[WarningRule]:
-        bind = session.get_bind()
         with self._lock:
-            cached = self._rules.get(bind)
-        if cached is not None and time.monotonic() - cached[0] < self.max_age_s:
-            return cached[1]
+            read, generation = self._read, self._generation
+        if read is not None and time.monotonic() - read[0] < self.max_age_s:
+            return read[1]
         rules = WarningService(session).rules()
         with self._lock:
-            self._rules[bind] = (time.monotonic(), rules)
+            if generation == self._generation:
+                self._read = (time.monotonic(), rules)
         return rules
 
     def forget(self) -> None:
         with self._lock:
-            self._rules.clear()
-
-
-RULES = RuleCache()
+            self._read = None
+            self._generation += 1
 
 
 def visible_to(warning: QualityWarning, principal: Principal) -> bool:
@@ -102,11 +100,15 @@ def visible_to(warning: QualityWarning, principal: Principal) -> bool:
 
 
 class WarningService:
-    """`now` is the clock for windows and lifecycle times; evidence times come from the rows themselves."""
+    """`now` is the clock for windows and lifecycle times; evidence times come from the rows themselves.
+    `cache`: the rules as the app's fast path reads them (WarningsRuntime.rules); a rule changed here is dropped
+    from it at once."""
 
-    def __init__(self, session: Session, *, now: Callable[[], datetime] = utcnow) -> None:
+    def __init__(self, session: Session, *, now: Callable[[], datetime] = utcnow,
+                 cache: RuleCache | None = None) -> None:
         self.session = session
         self.now = now
+        self.cache = cache
 
     # -- rules ---------------------------------------------------------------------------------------------------
     def rules(self) -> list[WarningRule]:
@@ -157,13 +159,15 @@ class WarningService:
             setattr(row, name, checked[name])
         self.session.add(row)
         self.session.commit()
-        RULES.forget()
+        if self.cache is not None:
+            self.cache.forget()
         log.info("warning rule %s changed: enabled=%s params=%s", row.code, row.enabled, row.params)
         return row
 
     # -- raising -------------------------------------------------------------------------------------------------
-    def evaluate_events(self, event_ids: Sequence[str], *, rules: RuleCache | None = None) -> list[QualityWarning]:
-        """The fast path: rules that events can make true, over these events only (rules read through `rules`)."""
+    def evaluate_events(self, event_ids: Sequence[str]) -> list[QualityWarning]:
+        """The fast path: rules that events can make true, over these events only (rules read through the cache,
+        when the service has one)."""
         ids = list(dict.fromkeys(event_ids))
         if not ids:
             return []
@@ -171,7 +175,7 @@ class WarningService:
         if not events:
             return []
         raised = []
-        for rule in self.rules() if rules is None else rules.get(self.session):
+        for rule in self.rules() if self.cache is None else self.cache.get(self.session):
             kind = KINDS.get(rule.kind)
             if not rule.enabled or kind is None or kind.triggered_by is None:
                 continue

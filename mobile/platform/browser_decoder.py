@@ -7,16 +7,22 @@ the same GS1 interpretation. There is no OpenCV in the browser: zxing's own retr
 tryDownscale) stand in for its rotated and contrast-stretched attempts, and the canvas inverts the picture for the
 "inverted" one (zxing's tryInvert finds no inverted linear code). bench/pwa.py measures what this costs. Importing
 this module needs no Pyodide.
+
+Continuous mode (a frame of the live camera) reads every frame with the plain attempt alone; the retries take turns,
+at most one a frame and only while a `RetryBudget` allows, so a stream of empty frames costs about its plain passes.
+Without pixels in Python there is nothing cheap to tell a blank frame from a code the plain attempt missed (the native
+pipeline's patch search), so the budget alone bounds the retries here.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import time
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Iterator
 from typing import Any
 
 from mobile.i18n import Msg
+from mobile.scanner.budget import RetryBudget
 from mobile.scanner.formats import FORMATS, reported_format
 from mobile.scanner.pipeline import camera_result
 from mobile.scanner.result import ScanResult, Symbol
@@ -34,6 +40,9 @@ ATTEMPTS: tuple[tuple[str, dict[str, Any]], ...] = (
     ("inverted", {**_BASE, "tryRotate": True, "tryInvert": False}),
 )
 FILTERS = {"inverted": "invert(1)"}  # a CSS filter per attempt that needs one
+#: A retry's cost in plain attempts (zxing-cpp natively on 1280×720 JPEGs, decoding included; the canvas's filter
+#: is dearer); an attempt not named here counts as the dearest.
+RETRY_COST = {"retry": 2.0, "inverted": 2.5}
 Filter = Callable[[bytes, str], Awaitable[Any]]  # (picture, CSS filter) → what readBarcodes takes (an ImageData)
 
 
@@ -43,12 +52,14 @@ class WasmDecoder:
     `reader`: the reader module (tests pass a stand-in; by default the bundle's is imported on first use, in
     Pyodide only). `to_js` turns the bytes and the options dict into what `reader` takes (identity for a stand-in,
     pyodide's converter for the real module); `filtered` draws the picture through a canvas filter (the browser's
-    OffscreenCanvas by default). `today` pins the GS1 century rule (tests).
+    OffscreenCanvas by default). `today` pins the GS1 century rule (tests). The first of `attempts` is the cheap
+    pass continuous mode makes on every frame; `budget` bounds its retries.
     """
 
     def __init__(self, reader: Any = None, *, to_js: Callable[[Any], Any] | None = None,
                  filtered: Filter | None = None, formats: Iterable[str] = FORMATS,
-                 attempts: Iterable[tuple[str, dict[str, Any]]] = ATTEMPTS, today: dt.date | None = None) -> None:
+                 attempts: Iterable[tuple[str, dict[str, Any]]] = ATTEMPTS, today: dt.date | None = None,
+                 budget: RetryBudget | None = None) -> None:
         self._reader = reader
         self._to_js = to_js or ((lambda value: value) if reader is not None else _pyodide_to_js)
         self._filtered = filtered or canvas_filtered
@@ -58,6 +69,8 @@ class WasmDecoder:
             raise ValueError(f"unsupported barcode formats {unknown or '(none)'}; choose from {FORMATS}")
         self.attempts = tuple((name, {**options, "formats": list(self.formats)}) for name, options in attempts)
         self.today = today
+        self.budget = budget or RetryBudget()
+        self._turn = 0  # the retry whose turn it is in continuous mode
 
     async def reader(self) -> Any:
         """The reader module, imported once. Raises ScanRefused (camera.failed) when it cannot be loaded."""
@@ -68,13 +81,13 @@ class WasmDecoder:
                 raise ScanRefused(Msg.of("camera.failed", detail=f"the barcode decoder did not load: {exc}")) from exc
         return self._reader
 
-    async def decode(self, image: bytes) -> list[ScanResult]:
+    async def decode(self, image: bytes, *, continuous: bool = False) -> list[ScanResult]:
         if not image:
             raise ScanRefused(Msg.of("scan.not_an_image", detail="the picture is empty"))
         reader = await self.reader()
         start = time.perf_counter()
         data = self._to_js(bytes(image))
-        for name, options in self.attempts:
+        for name, options in self._live_attempts() if continuous else self.attempts:
             picture = await self._filtered(image, FILTERS[name]) if name in FILTERS else data
             found = [r for r in await reader.readBarcodes(picture, self._to_js(options))]
             failed = [str(r.error) for r in found if not r.isValid and not r.format]
@@ -82,9 +95,22 @@ class WasmDecoder:
                 raise ScanRefused(Msg.of("scan.not_an_image", detail=failed[0]))
             symbols = [self._symbol(r, name) for r in found if r.isValid]
             if symbols:
+                if continuous and name != self.attempts[0][0]:
+                    self._turn -= 1  # the retry that read it goes again next frame: the label is likely still there
                 ms = (time.perf_counter() - start) * 1000
                 return [camera_result(s, ms=ms, today=self.today) for s in symbols]
         return []
+
+    def _live_attempts(self) -> Iterator[tuple[str, dict[str, Any]]]:
+        """The cheap pass; after a miss, the retry whose turn it is, if the budget is open (charged when it runs)."""
+        self.budget.earn()
+        yield self.attempts[0]
+        retries = self.attempts[1:]
+        if retries and self.budget.open:
+            name, options = retries[self._turn % len(retries)]
+            self._turn += 1
+            self.budget.spend(RETRY_COST.get(name, max(RETRY_COST.values())))
+            yield name, options
 
     def _symbol(self, r: Any, attempt: str) -> Symbol:
         text = str(r.text)
@@ -127,4 +153,4 @@ def _pyodide_to_js(value: Any) -> Any:
     return to_js(value, dict_converter=js.Object.fromEntries)
 
 
-__all__ = ["ATTEMPTS", "FILTERS", "READER_PATH", "WasmDecoder", "canvas_filtered", "import_reader"]
+__all__ = ["ATTEMPTS", "FILTERS", "READER_PATH", "RETRY_COST", "WasmDecoder", "canvas_filtered", "import_reader"]

@@ -17,9 +17,11 @@ if TYPE_CHECKING:
 
 
 class FrameDecoder(Protocol):
-    async def decode(self, image: bytes) -> list[ScanResult]:
+    async def decode(self, image: bytes, *, continuous: bool = False) -> list[ScanResult]:
         """Every code in the picture, GS1-interpreted, not debounced; [] when there is none. Raises ScanRefused
-        for bytes that are not an image."""
+        for bytes that are not an image. `continuous`: one frame of the live camera (a cheap first pass, retries
+        spread over frames, so a code only a retry reads may come a few frames later); else a photo the worker
+        took, read with every retry at once."""
         ...
 
 
@@ -37,11 +39,11 @@ class NativeDecoder:
             self._pipeline = ScanPipeline(debounce_ms=0)  # debouncing is the caller's (ScanInput)
         return self._pipeline
 
-    async def decode(self, image: bytes) -> list[ScanResult]:
+    async def decode(self, image: bytes, *, continuous: bool = False) -> list[ScanResult]:
         from mobile.scanner.result import ScanError
 
         try:
             # Runs on the event loop (Pyodide has no threads; a frame takes a few ms natively).
-            return list(self.pipeline.read(image))
+            return list(self.pipeline.read(image, continuous=continuous))
         except ScanError as exc:
             raise ScanRefused(Msg.of("scan.not_an_image", detail=str(exc))) from exc

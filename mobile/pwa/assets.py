@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-# The same Debian fonts server mode serves (mobile/app.py CJK_FONTS); the first found is subset.
+# The same Debian fonts server mode serves (mobile/web.py CJK_FONTS); the first found is subset.
 CJK_SOURCES = (
     Path("/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf"),  # fonts-droid-fallback (Apache-2.0)
     Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"),

@@ -35,7 +35,8 @@ WASM_PACKAGES = ("pydantic-core", "msgpack")
 APP_PACKAGES = ("mobile", "sync", "shared_models")
 APP_DATA = ("assets/i18n", "assets/gates.yaml", "assets/quality/plans.yaml")
 # Never in the browser: the server, build tooling, and what only the server-mode scanner uses.
-SKIP_APP = ("mobile/pwa/builder.py", "mobile/pwa/packages.py", "mobile/pwa/assets.py", "mobile/pwa/node_modules",
+SKIP_APP = ("mobile/web.py", "mobile/__main__.py",  # the server-mode launchers
+            "mobile/pwa/builder.py", "mobile/pwa/packages.py", "mobile/pwa/assets.py", "mobile/pwa/node_modules",
             "mobile/pwa/templates", "sync/server")
 # Inside vendored packages: the parts the handheld never imports (SQLite is its only database).
 SKIP_VENDORED = ("sqlalchemy/testing", "sqlalchemy/dialects/mysql", "sqlalchemy/dialects/oracle",

@@ -8,6 +8,7 @@ WebAssembly build instead.
 from importlib import import_module
 from typing import Any
 
+from .budget import RetryBudget
 from .debounce import DEFAULT_WINDOW_MS, Debouncer
 from .interpret import Interpretation, interpret
 from .result import ScanError, ScanResult, Symbol
@@ -16,6 +17,7 @@ from .wedge import KeyboardWedge
 _LAZY = {
     "ATTEMPTS": ("decode", "ATTEMPTS"), "FORMATS": ("decode", "FORMATS"), "AttemptRecord": ("decode", "AttemptRecord"),
     "Decoder": ("decode", "Decoder"), "Decoding": ("decode", "Decoding"), "ScanPipeline": ("pipeline", "ScanPipeline"),
+    "LiveDecoder": ("live", "LiveDecoder"),
     "DEFAULT_MAX_SIDE": ("preprocess", "DEFAULT_MAX_SIDE"), "GrayFrame": ("preprocess", "GrayFrame"),
     "prepare": ("preprocess", "prepare"), "to_gray": ("preprocess", "to_gray"), "zbar_available": ("zbar", "available"),
 }
@@ -42,6 +44,8 @@ __all__ = [
     "GrayFrame",
     "Interpretation",
     "KeyboardWedge",
+    "LiveDecoder",
+    "RetryBudget",
     "ScanError",
     "ScanPipeline",
     "ScanResult",

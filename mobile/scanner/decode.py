@@ -16,6 +16,9 @@ from .result import Symbol
 
 #: Retries in order after the cheap "plain" attempt.
 ATTEMPTS: tuple[str, ...] = ("plain", "rotated", "inverted", "contrast")
+#: Continuous mode's cheap forms of two retries, each the plain pass on a changed image (about one plain pass, where
+#: the retry costs ~3): "turned" reads a quarter turn of it, "negative" its negative. Name → the retry it stands for.
+QUICK_ATTEMPTS: dict[str, str] = {"turned": "rotated", "negative": "inverted"}
 # Without try_rotate zxing misses row-scanned symbols beyond ~30° and DataMatrix beyond ~30°; QR and Micro QR
 # are found at any angle by the plain pass, so the rotated retry leaves them out.
 _TURN_SENSITIVE = frozenset({"EAN13", "EAN8", "UPCA", "UPCE", "Code128", "PDF417", "DataMatrix"})
@@ -27,6 +30,7 @@ class AttemptRecord:
     name: str
     ms: float
     found: int
+    pixels: int = 0  # how much of the image the attempt read: the whole frame, or a patch of it in continuous mode
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,22 +90,33 @@ class Decoder:
         records: list[AttemptRecord] = []
         for name in self.attempts:
             start = time.perf_counter()
-            found = self._run(name, gray)
+            found = self.attempt(name, gray)
             if found is None:  # attempt does not apply to these formats
                 continue
-            records.append(AttemptRecord(name, (time.perf_counter() - start) * 1000, len(found)))
+            records.append(AttemptRecord(name, (time.perf_counter() - start) * 1000, len(found), gray.size))
             if found:
                 return Decoding(tuple(found), tuple(records))
         if self._zbar is not None:
             start = time.perf_counter()
             found = self._zbar.read(gray)
-            records.append(AttemptRecord("zbar", (time.perf_counter() - start) * 1000, len(found)))
+            records.append(AttemptRecord("zbar", (time.perf_counter() - start) * 1000, len(found), gray.size))
             return Decoding(tuple(found), tuple(records))
         return Decoding((), tuple(records))
 
-    def _run(self, name: str, gray: np.ndarray) -> list[Symbol] | None:
+    def attempt(self, name: str, gray: np.ndarray) -> list[Symbol] | None:
+        """One attempt of ATTEMPTS or QUICK_ATTEMPTS on `gray`; None when it does not apply to these formats."""
         if name == "plain":
             return self._symbols(self.read_plain(gray), name)
+        if name == "negative":
+            return self._symbols(self.read_plain(invert(gray)), name)
+        if name == "turned":
+            if self._turnable is None:
+                return None
+            turned = np.ascontiguousarray(np.rot90(gray))  # a quarter turn anticlockwise
+            hits = zxingcpp.read_barcodes(
+                turned, formats=self._turnable, try_rotate=False, try_invert=False, text_mode=_PLAIN
+            )
+            return self._symbols(hits, name, turned_width=gray.shape[1])
         if name == "rotated":
             if self._turnable is None:
                 return None
@@ -120,11 +135,13 @@ class Decoder:
         )
         return self._symbols(hits, name)
 
-    def _symbols(self, hits: list[zxingcpp.Barcode], attempt: str) -> list[Symbol]:
-        return [self._symbol(b, attempt) for b in hits]
+    def _symbols(self, hits: list[zxingcpp.Barcode], attempt: str, *, turned_width: int = 0) -> list[Symbol]:
+        return [self._symbol(b, attempt, turned_width) for b in hits]
 
-    def _symbol(self, b: zxingcpp.Barcode, attempt: str) -> Symbol:
+    def _symbol(self, b: zxingcpp.Barcode, attempt: str, turned_width: int) -> Symbol:
         fmt = reported_format(b.format.name, b.text, self.formats)
         p = b.position
         corners = tuple((pt.x, pt.y) for pt in (p.top_left, p.top_right, p.bottom_right, p.bottom_left))
+        if turned_width:  # read from np.rot90(image): its (x, y) is the image's (width - 1 - y, x)
+            corners = tuple((turned_width - 1 - y, x) for x, y in corners)
         return Symbol(b.text, fmt, b.symbology_identifier or None, b.content_type.name, attempt, corners)

@@ -13,7 +13,9 @@ from .preprocess import DEFAULT_MAX_SIDE, prepare
 from .result import ScanError, ScanResult, Symbol
 
 if TYPE_CHECKING:  # zxing-cpp and numpy load with the first Decoder: importing this module works in the browser
+    from .budget import RetryBudget
     from .decode import Decoder, Decoding
+    from .live import LiveDecoder
 
 
 class ScanPipeline:
@@ -22,6 +24,7 @@ class ScanPipeline:
     Frames are JPEG/PNG bytes (flet-camera's ``take_picture()``), numpy gray/BGR arrays or PIL images.
     ``debounce_ms=0`` turns debouncing off. ``today`` pins the GS1 century rule (tests); ``clock`` is the
     debouncer's seconds clock. ``last_decoding`` keeps the attempts of the latest frame, hit or miss.
+    ``retry_budget`` bounds what continuous mode (``feed``) spends on retries (see LiveDecoder).
     """
 
     def __init__(
@@ -32,8 +35,11 @@ class ScanPipeline:
         debounce_ms: float = DEFAULT_WINDOW_MS,
         clock: Callable[[], float] = time.monotonic,
         today: dt.date | None = None,
+        retry_budget: RetryBudget | None = None,
     ) -> None:
         self._decoder = decoder
+        self._live: LiveDecoder | None = None
+        self._retry_budget = retry_budget
         self.max_side = max_side
         self.debouncer = Debouncer(debounce_ms, clock=clock)
         self.today = today
@@ -48,11 +54,23 @@ class ScanPipeline:
             self._decoder = Decoder()
         return self._decoder
 
-    def read(self, frame: Any) -> list[ScanResult]:
-        """Every code in the frame, not debounced; [] when there is none. Raises ScanError for a non-image."""
+    @property
+    def live(self) -> LiveDecoder:
+        """Continuous mode's reader over the same decoder, made on first use; it keeps state between frames."""
+        if self._live is None:
+            from .live import LiveDecoder
+
+            self._live = LiveDecoder(self.decoder, self._retry_budget)
+        return self._live
+
+    def read(self, frame: Any, *, continuous: bool = False) -> list[ScanResult]:
+        """Every code in the frame, not debounced; [] when there is none. Raises ScanError for a non-image.
+
+        ``continuous``: a frame of a live stream (LiveDecoder: a blank frame costs one plain pass, retries are
+        spread over frames); else a photo, read with every retry at once."""
         start = time.perf_counter()
         prepared = prepare(frame, self.max_side)
-        decoding = self.decoder.decode(prepared.gray)
+        decoding = (self.live if continuous else self.decoder).decode(prepared.gray)
         self.last_decoding = decoding
         if not decoding.symbols:
             return []
@@ -61,15 +79,16 @@ class ScanPipeline:
 
     def scan(self, frame: Any) -> ScanResult | None:
         """The first code in the frame, unless it repeats the last reported one within the debounce window."""
-        return self._debounced(frame, extend=False)
+        return self._debounced(frame, continuous=False)
 
     def feed(self, frame: Any) -> ScanResult | None:
         """Continuous mode: a result only when a new code appears.
 
         A code that stays in view is reported once; it counts as new again after it has been out of sight
-        for the debounce window, or at once after a different code was reported.
+        for the debounce window, or at once after a different code was reported. Frames are read as a live
+        stream (``read(continuous=True)``): a code only a retry reads may take a few frames.
         """
-        return self._debounced(frame, extend=True)
+        return self._debounced(frame, continuous=True)
 
     def scan_text(self, text: str, source: str = "wedge") -> ScanResult:
         """A code typed by a wedge scanner or a person; never debounced. An AIM prefix (]d2...) is honoured.
@@ -95,12 +114,12 @@ class ScanPipeline:
             gs1_error_code=reading.error_code,
         )
 
-    def _debounced(self, frame: Any, *, extend: bool) -> ScanResult | None:
-        results = self.read(frame)
+    def _debounced(self, frame: Any, *, continuous: bool) -> ScanResult | None:
+        results = self.read(frame, continuous=continuous)
         if not results:
             return None
         first = results[0]
-        return first if self.debouncer.accept(first.text, source="camera", extend=extend) else None
+        return first if self.debouncer.accept(first.text, source="camera", extend=continuous) else None
 
     def _from_symbol(self, sym: Symbol, ms: float, scale: float) -> ScanResult:
         return camera_result(sym, ms=ms, scale=scale, today=self.today)

@@ -41,7 +41,8 @@ class ScanResult:
     ``text`` is the data as transmitted (GS1 separators as ASCII 29, no AIM prefix). Exactly one of
     ``gs1`` (parsed) / ``gs1_error`` (GS1 data that is malformed; the message names the AI) is set for
     GS1 content; both are None for plain codes. ``attempt`` names the decoder attempt that succeeded
-    ("plain", "rotated", "inverted", "contrast", "zbar"); None for typed input. ``corners`` are the
+    ("plain", "rotated", "inverted", "contrast", "zbar"; continuous mode also "turned", "negative"; the browser's
+    "retry"); None for typed input. ``corners`` are the
     symbol's corners in the caller's frame (top-left, top-right, bottom-right, bottom-left).
     """
 

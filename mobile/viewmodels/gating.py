@@ -11,8 +11,7 @@ import yaml
 from mobile.i18n import Msg, catalogue
 from mobile.viewmodels.replica import Replica, Row, as_date
 from shared_models.enums import UnitStatus
-from shared_models.gate_checks import GateContext, GateRuleData, evaluate
-from shared_models.gates import Violation
+from shared_models.gates import GateContext, GateRuleData, Violation, evaluate
 
 GATES_FILE = Path(__file__).resolve().parents[2] / "assets" / "gates.yaml"
 

@@ -1,7 +1,7 @@
 """Inspection (检验): scan the unit, fill the plan's characteristics form per sample, attach defect photos from the
 camera, see pass/fail, submit.
 
-The inspection goes up as an "inspect" event command through the sync queue (backend/sync/apply.py COMMANDS has
+The inspection goes up as an "inspect" event command through the sync queue (backend/sync/dispatch.py COMMANDS has
 "inspect"), like every other offline write. Its photos cannot: the backend wants each photo uploaded (POST
 /api/quality/photos) before the inspection that lists it. So an inspection with photos waits on the handheld,
 photos included, until they are uploaded, and only then joins the sync queue; the screen says which happened.
@@ -33,7 +33,7 @@ from shared_models.quality.commands import RecordInspection
 from sync.client.adapters import DiskStorage, Storage
 
 BUNDLED_PLANS = Path(__file__).resolve().parents[2] / "assets" / "quality" / "plans.yaml"
-SYNC_CARRIES_INSPECTIONS = True  # backend/sync/apply.py COMMANDS has "inspect"; False: POST each one instead
+SYNC_CARRIES_INSPECTIONS = True  # backend/sync/dispatch.py COMMANDS has "inspect"; False: POST each one instead
 
 
 # -- plans: the server's when online (cached), else the last cached, else the plans Lotline ships -------------------

@@ -29,10 +29,10 @@ class PhotoCleaner(Protocol):
 
 class PillowPhotos:
     async def clean(self, data: bytes) -> bytes:
-        return clean_photo(data)
+        return shrunk_jpeg(data)
 
 
-def clean_photo(data: bytes, *, max_bytes: int = MAX_PHOTO_BYTES, max_side: int = MAX_SIDE_PX) -> bytes:
+def shrunk_jpeg(data: bytes, *, max_bytes: int = MAX_PHOTO_BYTES, max_side: int = MAX_SIDE_PX) -> bytes:
     """A JPEG without metadata, at most `max_side` px on its long side and `max_bytes` long.
     Raises PhotoRefused for data that is not an image."""
     from PIL import Image, ImageOps, UnidentifiedImageError

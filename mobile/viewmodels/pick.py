@@ -10,8 +10,9 @@ from datetime import date
 from mobile.i18n import Msg
 from mobile.viewmodels.context import CommandInvalid, Handheld, build
 from mobile.viewmodels.flow import Flow, number
-from mobile.viewmodels.replica import EPSILON, Resolved, Row, as_date
+from mobile.viewmodels.replica import Resolved, Row, as_date
 from shared_models import commands as cmd
+from shared_models.bounds import QTY_EPSILON
 
 
 @dataclass
@@ -156,7 +157,7 @@ class PickViewModel(Flow):
         self.hh.record("pick", command)
         line.picked += amount
         self.state.done = Msg.of("pick.queued", unit=unit["code"], qty=f"{amount:g}", to=self.to_location)
-        if line.open_qty <= EPSILON and self.pick_list.current + 1 < len(self.pick_list.lines):
+        if line.open_qty <= QTY_EPSILON and self.pick_list.current + 1 < len(self.pick_list.lines):
             self.pick_list.current += 1
         return True
 

@@ -13,11 +13,11 @@ from typing import Any
 
 from mobile.i18n import Msg
 from mobile.scanner import ScanResult
+from shared_models.bounds import QTY_EPSILON
 from sync.client import LocalStore
 
 Row = dict[str, Any]
 _AI_IN_MESSAGE = re.compile(r"AI \((\d{2,4})\)")
-EPSILON = 1e-9
 
 
 class ScanRefused(ValueError):
@@ -127,7 +127,7 @@ class Replica:
         for row in self.rows("stock_on_hand", unit_id=unit_id):
             qty = float(row["qty"])
             loc = self.by_id("location", row["location_id"])
-            if qty > EPSILON and loc is not None:
+            if qty > QTY_EPSILON and loc is not None:
                 out.append((loc, qty))
         return sorted(out, key=lambda pair: pair[0]["code"])
 
@@ -140,7 +140,7 @@ class Replica:
         out = []
         for row in self.rows("stock_on_hand", location_id=location_id):
             unit = self.by_id("unit", row["unit_id"])
-            if unit is not None and float(row["qty"]) > EPSILON:
+            if unit is not None and float(row["qty"]) > QTY_EPSILON:
                 out.append((unit, float(row["qty"])))
         return sorted(out, key=lambda pair: pair[0]["code"])
 

@@ -30,8 +30,8 @@ class ScanInput:
 
     async def from_frame(self, image: bytes, *, continuous: bool = False) -> ScanResult | None:
         """The first code in a camera picture, unless it repeats the last one reported within the debounce window
-        (`continuous`: a code that stays in view is reported once)."""
-        results = await self.decoder.decode(image)
+        (`continuous`: a frame of the live camera, read cheaply, and a code that stays in view is reported once)."""
+        results = await self.decoder.decode(image, continuous=continuous)
         if not results:
             return None
         first = results[0]

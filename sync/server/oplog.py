@@ -15,8 +15,8 @@ from sqlalchemy import Connection, bindparam, delete, event, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from shared_models.types import insert_many
 from sync.protocol import OpType, add_checksums, canonical_json, put_checksum, remove_checksum
+from sync.server.bulk import insert_many
 from sync.server.policy import SyncPolicy
 from sync.server.tables import BucketState, OpCounter, OpLogEntry, RowBucket
 
@@ -28,7 +28,7 @@ _IN_CHUNK = 500  # ids per IN (...) list: well under SQLite's and psycopg's para
 class OpLogRecorder:
     def __init__(self, policy: SyncPolicy) -> None:
         self.policy = policy
-        self._listeners: list[Callable[[], None]] = []
+        self._listeners: tuple[Callable[[], None], ...] = ()  # replaced, never changed: commits read it unlocked
         self._installed = False
 
     def install(self) -> None:
@@ -62,8 +62,12 @@ class OpLogRecorder:
                   _Change(kind, _Row(row["id"], self.policy.row_values(model, row)), False, inserted))
 
     def on_commit(self, listener: Callable[[], None]) -> None:
-        """Called after a commit that wrote ops (the stream hub wakes its clients)."""
-        self._listeners.append(listener)
+        """Called after a commit that wrote ops (the stream hub wakes its clients), until `off_commit`."""
+        if listener not in self._listeners:
+            self._listeners = (*self._listeners, listener)
+
+    def off_commit(self, listener: Callable[[], None]) -> None:
+        self._listeners = tuple(f for f in self._listeners if f != listener)
 
     def hold(self, session: Session) -> None:
         """The session's commits are savepoints of a larger transaction from now on: the changes they commit are

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from sqlmodel import Session
 
 from backend.auth.principal import SYSTEM
-from backend.production.service import ProductionService
-from backend.warehouse.service import WarehouseService
+from backend.production.work_order_service import ProductionService
+from backend.warehouse.warehouse_service import WarehouseService
 from shared_models import commands as cmd
 from tests.factories import T0, at, eid
 

@@ -12,8 +12,8 @@ from typer.testing import CliRunner
 
 from backend.audit import service as audit
 from backend.audit.models import AuditEntry
-from backend.cli import app as cli
-from backend.masterdata.service import MasterDataService
+from backend.cli.main import app as cli
+from backend.masterdata.record_service import MasterDataService
 from tests.backend.story import receive
 from tests.factories import Plant
 

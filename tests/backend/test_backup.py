@@ -31,10 +31,10 @@ from backend.backup.errors import (
 )
 from backend.backup.postgres import current_schema, require_client_not_older
 from backend.backup.service import code_head, restore_backup, row_counts, take_backup
-from backend.cli import app
+from backend.cli.main import app
 from backend.db import make_engine, session_scope
 from backend.migrate import current_revision, upgrade
-from backend.warehouse.service import WarehouseService
+from backend.warehouse.warehouse_service import WarehouseService
 from shared_models import commands as cmd
 from shared_models.trace import Event, EventLine
 from tests.backend.story import TODAY

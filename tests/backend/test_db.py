@@ -74,7 +74,7 @@ def test_insert_many_stores_every_column_type_as_the_orm_would(engine, plant, se
     from backend.db import complete_row
     from shared_models.enums import UnitKind, UnitStatus
     from shared_models.trace import Unit
-    from shared_models.types import insert_many
+    from sync.server.bulk import insert_many
 
     def row(code: str) -> dict[str, object]:
         return complete_row(Unit, {

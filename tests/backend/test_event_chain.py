@@ -15,14 +15,14 @@ from typer.testing import CliRunner
 
 from backend.auth.principal import SYSTEM
 from backend.auth.service import principal_of
-from backend.cli import app as cli
+from backend.cli.main import app as cli
 from backend.db import Batch
 from backend.errors import DomainError
 from backend.eventlog.canonical import GENESIS
 from backend.eventlog.verify import SiteChain, verify_all
 from backend.migrate import upgrade
 from backend.warehouse.posting import Posting
-from backend.warehouse.service import WarehouseService
+from backend.warehouse.warehouse_service import WarehouseService
 from shared_models import commands as cmd
 from shared_models.trace import Event
 from sync.server.tables import OpLogEntry

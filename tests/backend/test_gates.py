@@ -15,7 +15,7 @@ from backend.gates.models import GateRule
 from backend.gates.service import GateService, default_rules
 from backend.quality.models import Inspection, InspectionPlan
 from shared_models.enums import InspectionStage, LocationKind, UnitStatus
-from shared_models.gate_checks import GateContext, GateRuleData, UnknownCheck, evaluate
+from shared_models.gates import GateContext, GateRuleData, UnknownCheck, evaluate
 from shared_models.masterdata import Item, Location
 from shared_models.trace import Event, Unit
 from tests.backend.story import receive, release

@@ -6,8 +6,9 @@ import pytest
 from sqlmodel import Session, SQLModel, func, select
 
 from backend.errors import NotFound
-from backend.masterdata import csv_import
-from backend.masterdata.csv_import import CsvRejected, RowError, import_csv
+from backend.masterdata import import_service as csv_import
+from backend.masterdata.errors import CsvRejected, RowError
+from backend.masterdata.import_service import import_csv
 from backend.masterdata.models import Bom, BomLine
 from shared_models.enums import BomStatus
 from shared_models.masterdata import Customer, Item, Location, Supplier

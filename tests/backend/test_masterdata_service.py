@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from pydantic import ValidationError
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, func, select
 
 from backend.errors import Forbidden, InvalidInput, NotFound
@@ -19,6 +20,7 @@ from backend.masterdata.errors import (
     WriteConflict,
 )
 from backend.masterdata.models import Bom
+from backend.masterdata.record_service import MasterDataService
 from backend.masterdata.schemas import (
     BomLineIn,
     CustomerCreate,
@@ -29,7 +31,6 @@ from backend.masterdata.schemas import (
     SupplierCreate,
     bom_public,
 )
-from backend.masterdata.service import MasterDataService
 from shared_models.enums import BomStatus, LocationKind, Tracking
 from shared_models.masterdata import Item
 from tests.factories import Plant
@@ -105,7 +106,8 @@ def test_duplicate_slipping_past_the_checks_becomes_a_conflict(md: MasterDataSer
     monkeypatch.setattr(MasterDataService, "_ensure_free", lambda *args, **kwargs: None)  # as in a concurrent insert
     with pytest.raises(WriteConflict) as caught:
         md.create_item(ItemCreate(part_no="RESIN-01", name="Other resin"))
-    assert isinstance(caught.value.__cause__, Exception)
+    assert isinstance(caught.value.__cause__, IntegrityError)  # the database's unique index caught it
+    assert "part_no" in str(caught.value)  # and its message names the column
     assert session.exec(select(func.count()).select_from(Item)).one() == 5
 
 

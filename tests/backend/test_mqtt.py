@@ -22,11 +22,12 @@ from sqlmodel import Session, select
 from backend.app import create_app
 from backend.auth.principal import SYSTEM
 from backend.config import Settings
+from backend.production.errors import MalformedMessage, UnknownEquipment
 from backend.production.models import OperationReport, ProcessReading
-from backend.production.mqtt import MalformedMessage, ProcessParamSubscriber, UnknownEquipment, parse_payload
-from backend.production.operations import OperationService
-from backend.production.routes import RouteService
-from backend.production.service import ProductionService
+from backend.production.mqtt import ProcessParamSubscriber, parse_payload
+from backend.production.operation_service import OperationService
+from backend.production.route_service import RouteService
+from backend.production.work_order_service import ProductionService
 from shared_models import commands as cmd
 from shared_models.masterdata import Equipment
 from shared_models.production_commands import ReportOperation, RouteCreate

@@ -21,8 +21,10 @@ from litestar.testing import TestClient
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from backend.warnings import Finding, Notifier, NotifySettings, WarningService
+from backend.warnings.findings import Finding
 from backend.warnings.models import Notification, QualityWarning, WarningRule
+from backend.warnings.notify import Notifier, NotifySettings
+from backend.warnings.service import WarningService
 from shared_models.enums import WarningState
 from tests.factories import Plant, eid
 

@@ -10,10 +10,7 @@ from litestar.testing import TestClient
 from sqlmodel import Session, select
 
 from backend.production.models import OperationReport
-from backend.production.operations import OperationService
-from backend.sync import apply
 from shared_models.masterdata import Equipment
-from shared_models.production_commands import ReportOperation
 from tests.factories import Plant, at, eid
 
 P = "/api/production"
@@ -128,15 +125,14 @@ def test_a_previous_operation_with_nothing_good_is_not_enough_until_qa_lowers_th
 
 def test_disabling_the_rule_lets_operations_be_reported_out_of_order(client: TestClient, login: Any,
                                                                      line: None) -> None:
-    client.patch("/api/gates/previous_operation_reported", json={"enabled": False}, headers=login("qa"))
+    assert report(client, login, op(30)).status_code == 409
+    r = client.patch("/api/gates/previous_operation_reported", json={"enabled": False}, headers=login("qa"))
+    assert r.status_code == 200 and r.json()["enabled"] is False, r.text
     reported(client, login, op(30))
 
 
 def test_an_operation_reported_offline_out_of_order_is_recorded_and_raised(
-        client: TestClient, login: Any, session: Session, line: None, monkeypatch: pytest.MonkeyPatch) -> None:
-    # What backend/sync/apply.py needs to take operation reports from the handheld's queue.
-    monkeypatch.setitem(apply.COMMANDS, "operation_report",
-                        (ReportOperation, OperationService, "report_operation"))
+        client: TestClient, login: Any, session: Session, line: None) -> None:
     body = op(20)
     entry = {"op_id": 1, "op": "PUT", "type": "event_command", "id": body.pop("id"), "tx_id": 1,
              "data": {"kind": "operation_report", **body}}

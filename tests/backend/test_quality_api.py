@@ -11,7 +11,7 @@ from PIL import Image
 from sqlmodel import Session
 
 from backend.config import Settings
-from backend.quality.plans import PlanService
+from backend.quality.plan_service import PlanService
 from shared_models.enums import UnitStatus
 from tests.backend.story import receive
 from tests.backend.test_quality_inspection import (

@@ -16,18 +16,20 @@ from sqlmodel import Session, select
 from backend.auth.principal import Principal
 from backend.errors import Forbidden
 from backend.masterdata.errors import StaleVersion
-from backend.quality.models import Inspection, InspectionPhoto, Nonconformance, NonconformanceStep
-from backend.quality.plans import InvalidPlan, PlanCreate, PlanService, load_demo_plans
-from backend.quality.service import (
+from backend.quality.errors import (
     InspectionIdReused,
     InspectionRefused,
-    InspectionService,
+    InvalidPlan,
     NoActivePlan,
-    PhotoInbox,
     PhotoTooLarge,
     UnsupportedPhoto,
     WrongSampleCount,
 )
+from backend.quality.inspection_service import InspectionService
+from backend.quality.models import Inspection, InspectionPhoto, Nonconformance, NonconformanceStep
+from backend.quality.photo_inbox import PhotoInbox
+from backend.quality.plan_service import PlanService, load_demo_plans
+from backend.quality.schemas import PlanCreate
 from shared_models.enums import EventType, InspectionStage, UnitStatus
 from shared_models.masterdata import Item
 from shared_models.quality import sampling_plan

@@ -10,7 +10,7 @@ from sqlmodel import Session, select
 from backend.errors import NotFound
 from backend.production.models import WorkOrder
 from backend.quality.models import Nonconformance, NonconformanceStep
-from backend.quality.nonconformance import NonconformanceService
+from backend.quality.nonconformance_service import NonconformanceService
 from backend.warehouse.check import stock_drift
 from backend.warehouse.errors import IllegalTransition
 from shared_models import commands as cmd

@@ -24,8 +24,8 @@ from backend.auth.service import principal_of
 from backend.config import Settings
 from backend.errors import InvalidInput
 from backend.production.models import OperationReport, WorkOrder
-from backend.recall.cases import AlreadyReturned, NotInRecall, OutstandingUnits, RecallService, RecallStateConflict
-from backend.seed.demo import seed_demo
+from backend.recall.case_service import RecallService
+from backend.recall.errors import AlreadyReturned, NotInRecall, OutstandingUnits, RecallStateConflict
 from shared_models.enums import EventType, UnitStatus
 from shared_models.masterdata import Equipment
 from shared_models.trace import ContainerContent, Event, Unit
@@ -40,8 +40,13 @@ RESIN_LOT = "RM-PC-01/PC2610-A"
 
 
 @pytest.fixture
+def engine(demo_engine: Engine) -> Engine:
+    """Every test here starts from the demo plant (seeded once per test process, copied for each test)."""
+    return demo_engine
+
+
+@pytest.fixture
 def demo(session: Session) -> Session:
-    seed_demo(session)
     return session
 
 

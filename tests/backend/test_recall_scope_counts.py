@@ -5,8 +5,8 @@ from __future__ import annotations
 from sqlmodel import Session
 
 from backend.auth.principal import SYSTEM
-from backend.recall.cases import RecallService
-from backend.recall.scope import recall_scope
+from backend.recall.case_service import RecallService
+from backend.recall.scope_service import recall_scope
 from shared_models import commands as cmd
 from tests.backend.story import produce, production, receive, release, tell_story, warehouse
 from tests.factories import Plant, at, eid

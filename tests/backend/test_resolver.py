@@ -7,7 +7,8 @@ from sqlmodel import Session
 
 from backend.auth.principal import SYSTEM
 from backend.errors import NotFound
-from backend.trace.resolver import AmbiguousCode, UnreadableCode, resolve
+from backend.trace.errors import AmbiguousCode, UnreadableCode
+from backend.trace.resolver import resolve
 from backend.warehouse.check import stock_drift
 from tests.backend.story import Story, receive, tell_story
 from tests.factories import Plant
@@ -63,7 +64,10 @@ def test_gs1_for_an_unknown_gtin_says_so(session: Session, story: Story) -> None
 
 
 def test_gs1_without_a_key_is_refused_with_the_ais_seen(session: Session, story: Story) -> None:
-    with pytest.raises(UnreadableCode, match=r"\(10\).*names no container"):
+    with pytest.raises(UnreadableCode, match=r"\(8004\).*names no container"):
+        resolve(session, SYSTEM, "(8004)0614141ABC")
+    # A lot alone is not valid GS1 data at all: the dictionary's (10) req=01,02,03,8006,8026 (issue 17).
+    with pytest.raises(UnreadableCode, match=r"\(10\).*requires AI \(01\)"):
         resolve(session, SYSTEM, "(10)C1")
 
 

@@ -20,9 +20,9 @@ from sqlmodel import Session, select
 from backend.app import create_app
 from backend.config import Settings
 from backend.quality.models import Inspection, InspectionPlan
-from backend.warnings import Notifier, NotifySettings, WarningScheduler, release_lease, take_lease
 from backend.warnings.models import QualityWarning, SchedulerLease, WarningRule
-from backend.warnings.scheduler import default_holder
+from backend.warnings.notify import Notifier, NotifySettings
+from backend.warnings.scheduler import WarningScheduler, default_holder, release_lease, take_lease
 from shared_models.enums import InspectionStage
 from shared_models.trace import Unit
 from shared_models.types import utcnow
@@ -93,7 +93,8 @@ SCRIPT = textwrap.dedent("""
     import logging, signal, sys, time
     from datetime import timedelta
     from backend.db import make_engine
-    from backend.warnings import Notifier, NotifySettings, WarningScheduler
+    from backend.warnings.notify import Notifier, NotifySettings
+    from backend.warnings.scheduler import WarningScheduler
 
     url, schema, holder = sys.argv[1], sys.argv[2] or None, sys.argv[3]
     logging.basicConfig(stream=sys.stdout, level=logging.WARNING, format="%(message)s")
@@ -156,8 +157,6 @@ def wait_for(condition, timeout: float = 40.0) -> bool:  # type: ignore[no-untyp
 
 def test_two_running_schedulers_sweep_on_exactly_one_and_hand_over_on_stop(engine: Engine, session: Session,
                                                                           plant: Plant, tmp_path: Path) -> None:
-    with engine.begin() as conn:   # a job store left by an earlier test on this database
-        conn.execute(text("DROP TABLE IF EXISTS apscheduler_jobs"))
     fail_three_times(session)
     a = Backend(engine, "backend-a", tmp_path / "a.log")
     b = None
@@ -184,8 +183,6 @@ def test_the_app_sweeps_when_the_scheduler_is_on_and_hands_the_lease_back_on_shu
         engine: Engine, settings: Settings, plant: Plant, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("LOTLINE_SCHEDULER", "1")
     monkeypatch.setenv("LOTLINE_SWEEP_MINUTES", "0.01")
-    with engine.begin() as conn:
-        conn.execute(text("DROP TABLE IF EXISTS apscheduler_jobs"))
 
     def lease() -> SchedulerLease | None:
         with Session(engine) as s:
@@ -205,7 +202,7 @@ def test_the_app_sweeps_when_the_scheduler_is_on_and_hands_the_lease_back_on_shu
 
 @pytest.mark.parametrize("value", ["", "0"])
 def test_the_scheduler_is_off_unless_asked_for(value: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    from backend.warnings import scheduler_enabled
+    from backend.warnings.scheduler import enabled as scheduler_enabled
 
     monkeypatch.setenv("LOTLINE_SCHEDULER", value)
     assert not scheduler_enabled()

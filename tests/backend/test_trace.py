@@ -8,7 +8,7 @@ from sqlmodel import Session, select
 
 from backend.auth.principal import SYSTEM
 from backend.errors import InvalidInput, NotFound
-from backend.recall.scope import recall_scope
+from backend.recall.scope_service import recall_scope
 from backend.trace.service import trace
 from backend.trace.walk import reaches
 from shared_models.enums import Direction

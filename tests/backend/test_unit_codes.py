@@ -11,7 +11,8 @@ from litestar.testing import TestClient
 from pydantic import ValidationError
 from sqlmodel import Session, select
 
-from backend.masterdata.csv_import import CsvRejected, import_csv
+from backend.masterdata.errors import CsvRejected
+from backend.masterdata.import_service import import_csv
 from backend.seed.demo import load_plant_file
 from backend.warehouse.check import BadIdentifier, bad_identifiers
 from backend.warehouse.errors import UnitExists

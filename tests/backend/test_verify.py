@@ -9,8 +9,9 @@ from litestar.testing import TestClient
 from sqlmodel import Session, select
 
 from backend.auth.principal import Principal
+from backend.verify.errors import NotAUnitCode
 from backend.verify.schemas import Verification, VerifyRequest
-from backend.verify.service import NotAUnitCode, VerifyService
+from backend.verify.service import VerifyService
 from backend.warehouse.errors import EventIdReused
 from backend.warnings.models import WarningRule
 from shared_models.enums import EventType, Role, UnitStatus

@@ -9,22 +9,28 @@ from uuid import uuid4
 
 import pytest
 from litestar.testing import TestClient
+from sqlalchemy import text
+from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from backend.auth.principal import SYSTEM, Principal
+from backend.db import make_engine
 from backend.production.models import ProcessReading
 from backend.quality.models import Inspection, InspectionPlan
 from backend.verify.schemas import VerifyRequest
 from backend.verify.service import VerifyService
-from backend.warnings import KINDS, WarningNotLive, WarningService
+from backend.warnings.errors import RuleMisconfigured, WarningNotLive
+from backend.warnings.kinds import KINDS, evaluate
 from backend.warnings.models import QualityWarning, WarningRule
-from backend.warnings.rules import RuleMisconfigured, evaluate
+from backend.warnings.runtime import WarningsRuntime
+from backend.warnings.service import WarningService
 from shared_models import commands as cmd
 from shared_models.enums import BUSINESS_STEP, EventType, InspectionStage, LineRole, Role, WarningState
 from shared_models.masterdata import Equipment
 from shared_models.trace import Event, EventLine, Unit
 from shared_models.types import utcnow
 from tests.backend.story import receive, tell_story, warehouse
+from tests.conftest import POSTGRES_URL
 from tests.factories import Plant, at, eid
 
 _clock = itertools.count()
@@ -367,6 +373,33 @@ def test_unknown_codes_fire_once_per_code(session: Session, plant: Plant) -> Non
     first = service.evaluate_events([check(session, plant, "MTR-01/FAKE-1", "Jiangsu")])
     again = service.evaluate_events([check(session, plant, "MTR-01/FAKE-1", "Hubei")])
     assert len(first) == 1 and again == [] and "possible counterfeit" in first[0].message
+
+
+def another_engine(engine: Engine) -> Engine:
+    """A second engine on the same database, as a second process (or the CLI) would have."""
+    if engine.dialect.name == "sqlite":
+        return make_engine(engine.url.render_as_string(hide_password=False))
+    with engine.connect() as conn:
+        schema = conn.execute(text("SELECT current_schema()")).scalar_one()
+    return make_engine(POSTGRES_URL, schema=schema)
+
+
+def test_the_runtime_judges_commits_through_its_engine_as_they_happen_and_only_while_it_runs(
+        engine: Engine, session: Session, plant: Plant) -> None:
+    rule = make_rule(session, "unknown_code")
+    tell_story(session)
+    runtime = WarningsRuntime(engine, scheduler=False)
+    runtime.start()
+    elsewhere = another_engine(engine)
+    try:
+        check(session, plant, "MTR-01/FAKE-1", "Jiangsu")       # judged once the commit is done
+        with Session(elsewhere) as other:                        # not this runtime's engine: left to the sweep
+            check(other, plant, "MTR-01/FAKE-2", "Jiangsu")
+    finally:
+        runtime.stop()
+        elsewhere.dispose()
+    check(session, plant, "MTR-01/FAKE-3", "Jiangsu")           # stopped: left to the sweep
+    assert [w.context["code"] for w in warnings_of(session, rule)] == ["MTR-01/FAKE-1"]
 
 
 # -- lifecycle ---------------------------------------------------------------------------------------------------

@@ -105,7 +105,7 @@ def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     if _missing():
         pytest.skip(_missing())
     data = tmp_path_factory.mktemp("demo-template")
-    done = subprocess.run([sys.executable, "-c", "from backend.cli import main; main()", "demo", "--no-serve",
+    done = subprocess.run([sys.executable, "-c", "from backend.cli.main import main; main()", "demo", "--no-serve",
                            "--data-dir", str(data)], cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stdout + done.stderr
     return data
@@ -133,7 +133,7 @@ class Plant:
         from backend.app import create_app
         from backend.config import Settings
         from backend.db import make_engine
-        from mobile.app import web_app
+        from mobile.web import web_app
 
         self.data = data
         settings = Settings.from_env(data_dir=data, database_url="")

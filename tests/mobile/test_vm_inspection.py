@@ -15,7 +15,7 @@ from PIL import Image
 from mobile.i18n import Msg
 from mobile.scanner import ScanPipeline
 from mobile.viewmodels.inspection import InspectionViewModel
-from mobile.viewmodels.photos import MAX_PHOTO_BYTES, PhotoRefused, clean_photo
+from mobile.viewmodels.photos import MAX_PHOTO_BYTES, PhotoRefused, shrunk_jpeg
 from shared_models.enums import Role
 from tests.aio import Run, run_fixture  # noqa: F401
 from tests.mobile.handheld_fixtures import make_handheld, queued, server_api
@@ -47,13 +47,13 @@ def inspecting(tmp_path: Path, api: object = None) -> InspectionViewModel:
 def test_photos_lose_their_exif_are_turned_upright_and_fit_the_size_limit() -> None:
     raw = photo_with_exif()
     assert Image.open(io.BytesIO(raw)).getexif()
-    clean = clean_photo(raw)
+    clean = shrunk_jpeg(raw)
     stored = Image.open(io.BytesIO(clean))
     assert not stored.getexif() and b"PhoneMaker" not in clean
     assert stored.size[0] < stored.size[1]          # the orientation tag was applied, then dropped
     assert len(clean) <= MAX_PHOTO_BYTES and max(stored.size) <= 1600
     try:
-        clean_photo(b"not a picture")
+        shrunk_jpeg(b"not a picture")
     except PhotoRefused as exc:
         assert exc.msg == Msg.of("photo.not_image")
     else:

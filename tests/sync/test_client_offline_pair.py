@@ -20,7 +20,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from backend.auth.principal import SYSTEM
-from backend.warehouse.service import WarehouseService
+from backend.warehouse.warehouse_service import WarehouseService
 from shared_models import commands as cmd
 from shared_models.masterdata import Item
 from shared_models.trace import Event, StockOnHand, Unit

@@ -14,7 +14,7 @@ from sqlmodel import Session
 
 from backend.auth.principal import SYSTEM
 from backend.config import Settings
-from backend.warehouse.service import WarehouseService
+from backend.warehouse.warehouse_service import WarehouseService
 from shared_models import commands as cmd
 from sync.client import AuthExpired, Backoff, SyncClient, SyncUnavailable
 from sync.server.stream import StreamOptions

@@ -10,7 +10,7 @@ from sqlmodel import Session, select
 
 from backend.auth.models import User
 from backend.auth.service import principal_of
-from backend.sync.apply import UploadApplier
+from backend.sync.service import UploadApplier
 from shared_models.trace import Event
 from sync.protocol import CrudEntry
 from tests.backend.story import receive, release, stock

@@ -11,10 +11,10 @@ from sqlmodel import Session, select
 
 from backend.auth.models import User
 from backend.auth.service import principal_of
-from backend.sync import apply
-from backend.sync.apply import UploadApplier
+from backend.sync import dispatch, service
+from backend.sync.service import UploadApplier
 from backend.warehouse.posting import Posted, Posting
-from backend.warehouse.status import StatusService
+from backend.warehouse.status_service import StatusService
 from shared_models import commands as cmd
 from sync.protocol import CrudEntry
 from sync.server.tables import RejectedOp
@@ -114,7 +114,7 @@ def test_an_op_whose_service_fails_unexpectedly_is_rejected_cannot_apply(  # typ
         engine, plant, session: Session, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
     receive(session, "PCB-01", "BOOM", 5)
     receive(session, "PCB-01", "FINE", 5)
-    monkeypatch.setitem(apply.COMMANDS, "status", (cmd.ChangeStatus, _BrokenStatusService, "change"))
+    monkeypatch.setitem(dispatch.COMMANDS, "status", (cmd.ChangeStatus, _BrokenStatusService, "change"))
     batch = _entries(command("status", 1, occurred_at="2026-11-02T09:00:00+00:00", unit="PCB-01/BOOM",
                              action="hold", reason="odour"),
                      command("status", 2, occurred_at="2026-11-02T09:01:00+00:00", unit="PCB-01/FINE",
@@ -134,7 +134,7 @@ def test_an_op_the_database_cannot_compute_is_rejected_and_the_op_behind_it_appl
         pytest.skip("SQLite answers NULL for a division by zero")
     receive(session, "PCB-01", "BOOM", 5)
     receive(session, "PCB-01", "FINE", 5)
-    monkeypatch.setitem(apply.COMMANDS, "status", (cmd.ChangeStatus, _DivisionByZeroInSql, "change"))
+    monkeypatch.setitem(dispatch.COMMANDS, "status", (cmd.ChangeStatus, _DivisionByZeroInSql, "change"))
     batch = _entries(*(command("status", n, occurred_at="2026-11-02T09:00:00+00:00", unit=unit, action="hold",
                                reason="odour") for n, unit in ((1, "PCB-01/BOOM"), (2, "PCB-01/FINE"))))
     verdicts = _applier(engine, plant).apply(batch)
@@ -145,8 +145,8 @@ def test_an_op_the_database_cannot_compute_is_rejected_and_the_op_behind_it_appl
 
 def test_a_posted_receipt_that_fails_unexpectedly_is_rejected_and_its_run_still_applies(  # type: ignore[no-untyped-def]
         engine, plant, session: Session, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(apply, "Posting", _BrokenPosting)
-    monkeypatch.setattr("backend.warehouse.service.Posting", _BrokenPosting, raising=False)
+    monkeypatch.setattr(service, "Posting", _BrokenPosting)
+    monkeypatch.setattr("backend.warehouse.warehouse_service.Posting", _BrokenPosting, raising=False)
     batch = _entries(receive_cmd(1, lot="A1"), receive_cmd(2, lot="BOOM"), receive_cmd(3, lot="A3"))
     verdicts = _applier(engine, plant).apply(batch)
     assert [(v.status.value, v.code) for v in verdicts] == [("applied", ""), ("rejected", "cannot_apply"),

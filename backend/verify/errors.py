@@ -1,0 +1,9 @@
+"""Why a field check was refused."""
+
+from __future__ import annotations
+
+from backend.errors import InvalidInput
+
+
+class NotAUnitCode(InvalidInput):
+    code = "not_a_unit_code"
