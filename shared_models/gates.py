@@ -9,7 +9,7 @@ its event (`as_attributes`). No I/O here.
 from __future__ import annotations
 
 import string
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 from fnmatch import fnmatchcase
@@ -91,6 +91,22 @@ class GateRuleData:
     enabled: bool = True
     message_en: str = ""
     message_zh: str = ""
+
+
+def rules_from_entries(entries: Sequence[Mapping[str, Any]], source: str = "gates.yaml") -> tuple[GateRuleData, ...]:
+    """The rules of assets/gates.yaml's `rules` list, as the backend seeds them and the handheld checks them.
+    Raises ValueError naming the rule that is wrong (a missing key; the checks themselves are validated where a
+    rule is stored)."""
+    rules = []
+    for entry in entries:
+        try:
+            rules.append(GateRuleData(
+                code=entry["code"], actions=tuple(entry["actions"]), check=entry["check"],
+                params=entry.get("params") or {}, enabled=bool(entry.get("enabled", True)),
+                message_en=entry.get("message_en", ""), message_zh=entry.get("message_zh", "")))
+        except (KeyError, TypeError) as exc:
+            raise ValueError(f"{source}, rule {entry.get('code', '?')}: missing or wrong {exc}") from exc
+    return tuple(rules)
 
 
 class UnknownCheck(LookupError):

@@ -19,7 +19,16 @@ from backend.gates.models import GateRule
 from backend.production.models import OperationReport, Route, WorkOrder
 from backend.quality.models import Inspection, InspectionPlan
 from shared_models.enums import InspectionStage
-from shared_models.gates import ACTIONS, CHECKS, GateContext, GateRuleData, Violation, evaluate, guards
+from shared_models.gates import (
+    ACTIONS,
+    CHECKS,
+    GateContext,
+    GateRuleData,
+    Violation,
+    evaluate,
+    guards,
+    rules_from_entries,
+)
 from shared_models.masterdata import Item, Location
 from shared_models.trace import Unit
 from shared_models.types import new_id
@@ -48,16 +57,12 @@ def validate_rule(rule: GateRuleData) -> GateRuleData:
 
 def default_rules(path: Path = RULES_FILE) -> list[GateRuleData]:
     """The rules shipped in assets/gates.yaml; raises ValueError naming the rule that is wrong."""
-    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     rules = []
-    for entry in raw["rules"]:
+    for rule in rules_from_entries(yaml.safe_load(path.read_text(encoding="utf-8"))["rules"], path.name):
         try:
-            rules.append(validate_rule(GateRuleData(
-                code=entry["code"], actions=tuple(entry["actions"]), check=entry["check"],
-                params=entry.get("params") or {}, enabled=bool(entry.get("enabled", True)),
-                message_en=entry.get("message_en", ""), message_zh=entry.get("message_zh", ""))))
-        except (KeyError, ValueError) as exc:
-            raise ValueError(f"{path.name}, rule {entry.get('code', '?')}: {exc}") from exc
+            rules.append(validate_rule(rule))
+        except ValueError as exc:
+            raise ValueError(f"{path.name}, rule {rule.code}: {exc}") from exc
     return rules
 
 

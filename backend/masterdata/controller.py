@@ -8,10 +8,10 @@ from typing import Annotated, Any
 import anyio
 from litestar import Controller, Request, delete, get, patch, post
 from litestar.datastructures import UploadFile
-from litestar.params import FromPath, HeaderParameter, JSONBody, Parameter
+from litestar.params import FromPath, JSONBody, Parameter
 
 from backend.auth.guards import STAFF, allow
-from backend.deps import Caller, Db
+from backend.deps import Caller, Db, IfMatch, expected_version
 from backend.errors import InvalidInput
 from backend.masterdata.import_service import import_csv
 from backend.masterdata.record_service import MasterDataService
@@ -57,21 +57,6 @@ Query = Annotated[str | None, Parameter(max_length=200)]
 Limit = Annotated[int, Parameter(ge=1, le=500)]
 Offset = Annotated[int, Parameter(ge=0, le=INT64_MAX)]
 VersionNo = Annotated[int, Parameter(ge=1, le=INT64_MAX)]
-IfMatch = Annotated[str | None, HeaderParameter(name="if-match", max_length=24)]
-
-
-def expected_version(if_match: str | None, in_body: int | None) -> int | None:
-    """The version the caller edited: `If-Match: 3` (quotes and W/ allowed) or `expected_version` in the body."""
-    if if_match is None:
-        return in_body
-    tag = if_match.strip().removeprefix("W/").strip('"')
-    if not tag.isdigit():
-        raise InvalidInput(f"If-Match must be the version you edited, e.g. 'If-Match: 3'; got '{if_match}'.")
-    if in_body is not None and in_body != int(tag):
-        raise InvalidInput(f"If-Match says version {tag} but expected_version says {in_body}; send one.")
-    return int(tag)
-
-
 def _code(path_value: str) -> str:
     return path_value.removeprefix("/")   # {code:path} keeps codes with '/' routable
 

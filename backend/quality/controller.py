@@ -15,9 +15,8 @@ from sqlmodel import Session
 from backend.auth.guards import TRACE_READERS, allow
 from backend.auth.principal import Principal
 from backend.config import Settings
-from backend.deps import Caller, Config, Db
+from backend.deps import Caller, Config, Db, IfMatch, expected_version
 from backend.errors import InvalidInput
-from backend.masterdata.controller import IfMatch, expected_version
 from backend.quality.inspection_service import InspectionService
 from backend.quality.models import Inspection
 from backend.quality.nonconformance_service import NonconformanceService

@@ -5,7 +5,7 @@ A `Posting` takes a run of commands in order (one from the REST API, a few hundr
    items, locations, units by code and what containers hold, the units' stock rows (locked FOR UPDATE on
    PostgreSQL), the gate rules and the units' inspections;
 2. it decides each command in order against that state, in memory, with the refusals every capture gives and the
-   gate checks of shared_models.gate_checks; a refused command changes nothing, and the commands after it see the
+   gate checks of shared_models.gates; a refused command changes nothing, and the commands after it see the
    state as if it had never been sent;
 3. it writes what the accepted commands recorded with one statement per table (backend.db.insert_rows and
    update_rows, which tell the op log), and notes the events for the after-commit hooks.

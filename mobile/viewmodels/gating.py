@@ -11,7 +11,7 @@ import yaml
 from mobile.i18n import Msg, catalogue
 from mobile.viewmodels.replica import Replica, Row, as_date
 from shared_models.enums import UnitStatus
-from shared_models.gates import GateContext, GateRuleData, Violation, evaluate
+from shared_models.gates import GateContext, GateRuleData, Violation, evaluate, rules_from_entries
 
 GATES_FILE = Path(__file__).resolve().parents[2] / "assets" / "gates.yaml"
 
@@ -19,11 +19,7 @@ GATES_FILE = Path(__file__).resolve().parents[2] / "assets" / "gates.yaml"
 @cache
 def shipped_rules(path: Path = GATES_FILE) -> tuple[GateRuleData, ...]:
     """The gate rules Lotline ships (assets/gates.yaml): what the backend seeds its gate_rule table with."""
-    raw = yaml.safe_load(path.read_text(encoding="utf-8"))["rules"]
-    return tuple(GateRuleData(code=r["code"], actions=tuple(r["actions"]), check=r["check"],
-                              params=r.get("params") or {}, enabled=r.get("enabled", True),
-                              message_en=r.get("message_en", ""), message_zh=r.get("message_zh", ""))
-                 for r in raw)
+    return rules_from_entries(yaml.safe_load(path.read_text(encoding="utf-8"))["rules"], path.name)
 
 
 def violation_msg(v: Violation, unit_code: str, expires_on: date | None) -> Msg:
