@@ -103,9 +103,9 @@ def empty_frames(seed: int) -> dict[str, list[np.ndarray]]:
     rng = np.random.default_rng(seed)
     gy, gx = np.mgrid[0:720, 0:1280].astype(np.float32)
     walls = [(110 + 50 * gx / 1280 + 30 * gy / 720 + rng.normal(0, 3, gx.shape)).clip(0, 255).astype(np.uint8)
-             for _ in range(3)]
-    clutter = [cv2.cvtColor(cluttered_background(random.Random(seed + i)), cv2.COLOR_BGR2GRAY) for i in range(12)]
-    return {"blank": [np.full((720, 1280), v, dtype=np.uint8) for v in (40, 128, 220)] * 4,
+             for _ in range(6)]
+    clutter = [cv2.cvtColor(cluttered_background(random.Random(seed + i)), cv2.COLOR_BGR2GRAY) for i in range(24)]
+    return {"blank": [np.full((720, 1280), v, dtype=np.uint8) for v in (0, 40, 90, 128, 180, 220)] * 4,
             "wall": walls * 4, "clutter": clutter}
 
 
@@ -155,33 +155,27 @@ def throughput(cases: list[Case], rounds: int) -> dict:
 
 
 def retry_costs(cases: list[Case], rounds: int) -> dict:
-    """Continuous mode's cost constants measured: each retry on the patches of frames the plain pass misses, and the
-    patch search, in plain passes over as many pixels of the whole frame. Each call's best CPU time of `rounds`
-    runs: what the step costs, without the load other processes put on a shared machine."""
+    """Continuous mode's cost constants measured: the patch search and each retry on the patches of frames the plain
+    pass misses, in plain passes over as many pixels of the whole frame, each step timed (CPU) in the order a live
+    stream runs them, right after the frame's plain pass, as their cost in a stream includes what that leaves behind."""
     decoder = live_pipeline().decoder
     missed = [c.gray for c in cases if not bare_read(c.gray)] + empty_frames(SEED)["clutter"]
-
-    def best(fn: Callable[[Any], Any], arg: Any) -> float:
-        times = []
-        for _ in range(rounds):
-            cpu = time.process_time()
-            fn(arg)
-            times.append(time.process_time() - cpu)
-        return min(times)
-
-    spent: Counter = Counter()
+    spent: dict[tuple[str, str], float] = defaultdict(float)
     plain_px: Counter = Counter()  # the plain pass's seconds per pixel × the pixels each retry read
-    for gray in missed:
-        plain = best(decoder.read_plain, gray)
-        spent["plain"] += plain
-        spent["patches"] += best(lambda g: code_patches(edge_samples(g), g.shape), gray)
-        for patch in code_patches(edge_samples(gray), gray.shape):
-            crop = patch.crop(gray)
-            for name in RETRY_COST:
-                spent[name] += best(lambda g, n=name: decoder.attempt(n, g), crop)
-                plain_px[name] += plain * patch.pixels / gray.size
-    return {"retry_cost": {name: round(spent[name] / plain_px[name], 2) for name in RETRY_COST if plain_px[name]},
-            "patch_cost": round(spent["patches"] / spent["plain"], 3), "frames": len(missed)}
+    for _ in range(rounds):
+        for gray in missed:
+            before = spent["cpu", "plain"]
+            timed(decoder.read_plain, gray, spent, "plain")
+            plain = spent["cpu", "plain"] - before
+            timed(lambda g: code_patches(edge_samples(g), g.shape), gray, spent, "patches")
+            for patch in code_patches(edge_samples(gray), gray.shape):
+                crop = patch.crop(gray)
+                for name in RETRY_COST:
+                    timed(lambda g, n=name: decoder.attempt(n, g), crop, spent, name)
+                    plain_px[name] += plain * patch.pixels / gray.size
+    return {"retry_cost": {name: round(spent["cpu", name] / plain_px[name], 2) for name in RETRY_COST
+                           if plain_px[name]},
+            "patch_cost": round(spent["cpu", "patches"] / spent["cpu", "plain"], 3), "frames": len(missed)}
 
 
 def continuous_hits(cases: list[Case], lead: str = "clutter") -> list[int | None]:

@@ -31,7 +31,7 @@ BROWSER_DATA_DIR = "/lotline"  # the IDBFS mount point inside Pyodide's file sys
 class NoDecoder:
     """A build without a picture decoder: the camera says so, typed codes and the wedge still work."""
 
-    async def decode(self, image: bytes) -> list[ScanResult]:
+    async def decode(self, image: bytes, *, continuous: bool = False) -> list[ScanResult]:
         raise ScanRefused(Msg.of("camera.failed", detail="this build has no barcode decoder"))
 
 

@@ -1,11 +1,12 @@
 """Continuous camera mode: the plain pass on every frame, tap-to-scan's retries only where a code may be.
 
-Most frames a live camera sees hold no code, and tap-to-scan's `Decoder` runs its whole retry ladder on each (~17
-plain passes). Here a frame the plain pass reads costs that pass alone; a blank frame adds a check of ~1% of it. On
+Most frames a live camera sees hold no code, and tap-to-scan's `Decoder` runs its whole retry ladder on each (12 to
+24 plain passes). Here a frame the plain pass reads costs that pass alone; a blank frame adds a check of ~1% of it. On
 any other miss the retries run on crops of code-like patches (mobile/scanner/patches.py), each patch getting each
 retry once while it stays in view, cheapest retry first, the work spread over frames by a `RetryBudget`. A label
-only a retry reads is found within a few frames of coming into view; the retries never cost more than the budget's
-share, however cluttered the scene or shaky the hand.
+only a retry reads is mostly found within a few frames of coming into view, and the search and retries are held to
+the budget's share of the plain passes (as counted with RETRY_COST and PATCH_COST), however cluttered the scene or
+shaky the hand.
 """
 
 from __future__ import annotations
@@ -20,12 +21,14 @@ from .decode import QUICK_ATTEMPTS, AttemptRecord, Decoder, Decoding
 from .patches import Patch, code_patches, edge_samples, is_blank
 from .result import Symbol
 
-#: A retry's cost on a patch, in plain passes over as many pixels of a whole frame (bench/scan.py measures them).
+#: A retry's cost on a patch, in plain passes over as many pixels of a whole frame, as measured in a stream by
+#: bench/scan.py (rounded up).
 RETRY_COST: dict[str, float] = {"turned": 1.2, "negative": 1.2, "contrast": 6.0, "rotated": 3.0, "inverted": 3.0}
 #: After the two cheap guesses, the retries tap-to-scan would make, likeliest per cost first on the label set.
 _THOROUGH = ("contrast", "rotated", "inverted")
-#: Finding the patches, in plain passes over the whole frame.
-PATCH_COST = 0.06
+#: Finding the patches, in plain passes over the whole frame (measured alone it is half that: a dozen small steps
+#: right after zxing has read the frame pay for what that left in the caches).
+PATCH_COST = 0.12
 MAX_PATCHES = 4
 #: Frames after which a patch that every retry failed on gets them again if still in view (the hand steadied).
 RETRY_AFTER = 30
@@ -53,8 +56,8 @@ class LiveDecoder:
         self.decoder = decoder
         self.budget = budget or RetryBudget()
         self.max_patches = max_patches
-        self.quick = tuple(q for q, retry in QUICK_ATTEMPTS.items() if retry in decoder.attempts)
-        self.retries = self.quick + tuple(a for a in _THOROUGH if a in decoder.attempts)
+        quick = tuple(q for q, retry in QUICK_ATTEMPTS.items() if retry in decoder.attempts)
+        self.retries = quick + tuple(a for a in _THOROUGH if a in decoder.attempts)
         self.frames = 0
         self._watched: list[_Watched] = []
 

@@ -63,6 +63,9 @@ class EdgeSamples:
 
 def edge_samples(gray: np.ndarray) -> EdgeSamples:
     grid = np.ascontiguousarray(gray[::GRID_STEP, ::GRID_STEP])
+    if min(grid.shape) < 2:  # a frame a few pixels across: no neighbours, no edges
+        none = np.zeros((1, 1), np.uint8)
+        return EdgeSamples(none, none, none)
     _, across = cv2.threshold(cv2.absdiff(grid[:-1, 1:], grid[:-1, :-1]), EDGE, 255, cv2.THRESH_BINARY)
     _, down = cv2.threshold(cv2.absdiff(grid[1:, :-1], grid[:-1, :-1]), EDGE, 255, cv2.THRESH_BINARY)
     return EdgeSamples(across, down, cv2.max(across, down))

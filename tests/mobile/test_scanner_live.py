@@ -51,6 +51,13 @@ def test_blank_frames_cost_one_plain_pass_each_and_never_a_retry() -> None:
     assert pipe.live.budget.spent == 0  # not even a patch search
 
 
+@pytest.mark.parametrize("shape", [(1, 1), (4, 4), (5, 9)])
+def test_a_frame_a_few_pixels_across_is_read_without_error(shape: tuple[int, int]) -> None:
+    pipe = pipeline()
+    assert pipe.read(np.arange(shape[0] * shape[1], dtype=np.uint8).reshape(shape) * 40, continuous=True) == []
+    assert attempts(pipe) == ["plain"]
+
+
 def test_tap_to_scan_still_runs_every_retry_on_a_blank_frame() -> None:
     pipe = pipeline()
     assert pipe.read(blank_frames()[2]) == []
@@ -90,7 +97,7 @@ def test_the_retry_that_read_a_held_label_goes_first_on_the_next_frame() -> None
     rng = random.Random(1)
     label = random_label("Code128", rng)
     frame = make_scene(label, "rotate90", rng)
-    pipe = pipeline()
+    pipe = pipeline(RetryBudget(share=5.0, burst=50.0))  # plenty: a retry on every frame
     for _ in range(3):
         assert [r.text for r in pipe.read(frame, continuous=True)] == [label.expected_text]
         assert attempts(pipe) == ["plain", "turned"]
@@ -129,7 +136,7 @@ def test_retries_on_frames_without_a_code_stay_within_the_budget() -> None:
 def test_a_patch_every_retry_failed_on_is_left_alone_while_it_stays_in_view() -> None:
     budget = RetryBudget(share=5.0, burst=50.0)  # plenty: only the patch memory can stop the retries
     pipe = pipeline(budget)
-    frame = to_gray(clutter(1, seed=509)[0])
+    frame = to_gray(clutter(1, seed=503)[0])  # three patches
     pipe.read(frame, continuous=True)
     assert len(attempts(pipe)) > 1  # the first sight of its patches gets every retry
     for _ in range(5):
@@ -182,13 +189,13 @@ def test_a_budget_earns_its_share_each_frame_up_to_its_burst() -> None:
 
 
 def test_a_retry_dearer_than_the_balance_leaves_a_debt_later_frames_pay_back() -> None:
-    budget = RetryBudget(share=0.1, burst=0.5)
+    budget = RetryBudget(share=0.25, burst=0.5)
     budget.spend(2.0)
     frames = 0
     while not budget.open:
         budget.earn()
         frames += 1
-    assert frames == 16 and budget.spent == 2.0  # -1.5 back above zero after 16 frames of 0.1
+    assert frames == 7 and budget.spent == 2.0  # -1.5 back above zero after 7 frames of 0.25
 
 
 @pytest.mark.parametrize(("share", "burst"), [(0.0, 1.0), (0.5, 0.2)])
