@@ -9,6 +9,7 @@ command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)
 [ -f /usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf ] || need_apt+=(fonts-droid-fallback)
 [ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || need_apt+=(fonts-dejavu-core)
 command -v mosquitto >/dev/null 2>&1 || need_apt+=(mosquitto)
+command -v pdftoppm >/dev/null 2>&1 || need_apt+=(poppler-utils)  # label PDFs rendered back to images in tests
 ldconfig -p 2>/dev/null | grep -q libzbar.so || need_apt+=(libzbar0)  # the scanner's optional fallback decoder
 command -v node >/dev/null 2>&1 || need_apt+=(nodejs)
 command -v npm >/dev/null 2>&1 || need_apt+=(npm)
@@ -23,7 +24,7 @@ if [ ${#need_apt[@]} -gt 0 ]; then
 fi
 
 if command -v npm >/dev/null 2>&1; then
-  for dir in tests/sync/powersync_node tests/browser mobile/pwa; do
+  for dir in tests/sync/powersync_node tests/browser tests/backend/zpl_renderer mobile/pwa; do
     if [ -f "$dir/package-lock.json" ] && [ ! -d "$dir/node_modules" ]; then
       echo "npm ci in $dir" >&2
       (cd "$dir" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error)

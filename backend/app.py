@@ -22,6 +22,7 @@ from backend.auth.controller import AuthController, jwks
 from backend.auth.keys import KeyRing
 from backend.auth.middleware import BearerAuthMiddleware
 from backend.auth.tokens import TokenIssuer
+from backend.coding.controller import CODING_CONTROLLERS
 from backend.config import Settings
 from backend.db import WalCheckpointer, make_engine
 from backend.deps import provide_db, provide_principal, provide_settings
@@ -33,6 +34,8 @@ from backend.errors import (
     unexpected_error_handler,
 )
 from backend.gates.controller import GateController
+from backend.labels.controller import LABEL_CONTROLLERS
+from backend.labels.worker import PrintWorker
 from backend.limits import refuse_deep_json
 from backend.masterdata.controller import MASTERDATA_CONTROLLERS
 from backend.production.controller import OperationsController, ProductionController
@@ -78,14 +81,15 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None,
     checkpointer = WalCheckpointer(engine) if WalCheckpointer.wanted(engine) else None
     sync = SyncRuntime()  # wakes this app's download streams when ops commit
     warnings = WarningsRuntime(engine)  # rules after each commit through this engine; the sweep if asked for
+    printing = PrintWorker(engine)  # sends queued label jobs to their printers, off every request
     return Litestar(
         route_handlers=[health, jwks, AuthController, TraceController, RecallController, EventController,
                         ProductionController, SyncController, *MASTERDATA_CONTROLLERS, RecallCaseController,
                         GateController, OperationsController, QualityController, VerifyController, WarningController,
-                        AuditController, pwa_router],
+                        AuditController, *CODING_CONTROLLERS, *LABEL_CONTROLLERS, pwa_router],
         on_startup=[*([checkpointer.start] if checkpointer else []), *([mqtt.start] if mqtt else []),
-                    sync.start, warnings.start],
-        on_shutdown=[warnings.stop, sync.stop, *([mqtt.stop] if mqtt else []),
+                    sync.start, warnings.start, printing.start],
+        on_shutdown=[printing.stop, warnings.stop, sync.stop, *([mqtt.stop] if mqtt else []),
                      *([checkpointer.stop] if checkpointer else [])],
         dependencies={
             "db": Provide(provide_db),
@@ -103,6 +107,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None,
                                                                               bearer_format="JWT")}),
             security=[{"bearer": []}]),
         state=State({"engine": engine, "settings": settings, "tokens": tokens, "sync_hub": sync.hub,
-                     "warnings": warnings, "stream_options": stream_options or StreamOptions()}),
+                     "warnings": warnings, "print_worker": printing,
+                     "stream_options": stream_options or StreamOptions()}),
         debug=settings.debug,
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import functools
 import logging
 import sqlite3
@@ -9,16 +10,18 @@ import threading
 import weakref
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
+from datetime import date
+from enum import Enum
 from pathlib import Path
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from pydantic_core import PydanticUndefined
-from sqlalchemy import bindparam, event, text, update
+from sqlalchemy import event, text
 from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, SQLModel, create_engine
 
-from sync.server.bulk import insert_many
+from sync.server.bulk import insert_many, update_many
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -275,28 +278,40 @@ def on_rows_written(listener: RowsWritten) -> None:
 def complete_row(model: type[SQLModel], values: Mapping[str, Any]) -> dict[str, Any]:
     """Every column of `model`: the values given, the model's defaults for the rest (as constructing it would).
     Raises TypeError naming a column with neither, or a value for a column the model does not have."""
-    defaults = _defaults(model)
-    unknown = values.keys() - defaults.keys()
-    if unknown:
-        raise TypeError(f"{model.__name__} has no column(s) {', '.join(sorted(unknown))}")
-    row: dict[str, Any] = {}
-    for name, (factory, default) in defaults.items():
-        if name in values:
-            row[name] = values[name]
-        elif factory is not None:
+    fixed, made, columns = _defaults(model)
+    row = {**fixed, **values}
+    for name, factory in made:
+        if name not in values:
             row[name] = factory()
-        elif default is not PydanticUndefined:
-            row[name] = default
-        else:
-            raise TypeError(f"{model.__name__}.{name} needs a value")
+    if len(row) != len(columns) or not columns.issuperset(values):
+        unknown = values.keys() - columns
+        if unknown:
+            raise TypeError(f"{model.__name__} has no column(s) {', '.join(sorted(unknown))}")
+        missing = next(name for name in model.model_fields if name not in row)
+        raise TypeError(f"{model.__name__}.{missing} needs a value")
     return row
 
 
+_FIXED = (str, int, float, bool, type(None), Enum, date, tuple, frozenset)  # defaults no caller can change
+
+
 @functools.cache
-def _defaults(model: type[SQLModel]) -> dict[str, tuple[Callable[[], Any] | None, Any]]:
-    """Column name → (default factory, default), read once per model."""
-    return {name: (field.default_factory, field.default)  # type: ignore[misc]
-            for name, field in model.model_fields.items()}
+def _defaults(model: type[SQLModel]) -> tuple[dict[str, Any], tuple[tuple[str, Callable[[], Any]], ...],
+                                              frozenset[str]]:
+    """Read once per model: the columns' fixed defaults, the (column, factory) pairs that make a fresh value per
+    row (a mutable default is copied per row, as pydantic does), and every column's name."""
+    fixed: dict[str, Any] = {}
+    made: list[tuple[str, Callable[[], Any]]] = []
+    for name, field in model.model_fields.items():
+        if field.default_factory is not None:
+            made.append((name, field.default_factory))  # type: ignore[arg-type]
+        elif field.default is PydanticUndefined:
+            continue
+        elif isinstance(field.default, _FIXED):
+            fixed[name] = field.default
+        else:
+            made.append((name, functools.partial(copy.deepcopy, field.default)))
+    return fixed, tuple(made), frozenset(model.model_fields)
 
 
 def insert_rows(session: Session, model: type[SQLModel], rows: list[dict[str, Any]]) -> None:
@@ -311,10 +326,7 @@ def update_rows(session: Session, model: type[SQLModel], rows: list[dict[str, An
     expired, so the ORM reads them afresh."""
     if not rows:
         return
-    table = model.__table__  # type: ignore[attr-defined]
-    statement = update(model).where(table.c.id == bindparam("_id")).values(
-        {name: bindparam(f"_{name}") for name in columns})
-    session.connection().execute(statement, [{"_id": r["id"], **{f"_{n}": r[n] for n in columns}} for r in rows])
+    update_many(session.connection(), model.__table__, ("id",), columns, rows)  # type: ignore[attr-defined]
     for r in rows:
         held = session.identity_map.get(session.identity_key(model, r["id"]))
         if held is not None:

@@ -9,22 +9,26 @@ from sqlmodel import SQLModel
 import sync.server.tables  # noqa: F401 - the sync layer's tables share the metadata
 from backend.audit.models import AuditEntry
 from backend.auth.models import LoginThrottle, User
+from backend.coding.models import CodeSigningKey, IssuedNumber, NumberBlock, NumberCounter, NumberingRule
 from backend.gates.models import GateRule
+from backend.labels.models import LabelPrint, LabelTemplate, Printer, PrintJob
 from backend.masterdata.models import Bom, BomLine
 from backend.production.models import OperationReport, ProcessReading, Route, WorkOrder
 from backend.quality.models import Inspection, InspectionPhoto, InspectionPlan, Nonconformance, NonconformanceStep
 from backend.recall.models import RecallCase, RecallUnit
-from backend.trace.models import GenealogyEdge
+from backend.trace.models import EventLine, GenealogyEdge, Reach, ReachItem, ReachNode, ReachShipment, ShippedLine
 from backend.warnings.models import Notification, QualityWarning, SchedulerLease, WarningRule
 from shared_models.masterdata import Customer, Equipment, Item, Location, Site, Supplier
-from shared_models.trace import ContainerContent, Event, EventLine, StockOnHand, Unit
+from shared_models.trace import ContainerContent, Event, StockOnHand, Unit
 
 metadata = SQLModel.metadata
 
 __all__ = [
-    "AuditEntry", "Bom", "BomLine", "ContainerContent", "Customer", "Equipment", "Event", "EventLine", "GateRule",
-    "GenealogyEdge", "Inspection", "InspectionPhoto", "InspectionPlan", "Item", "Location", "LoginThrottle",
-    "Nonconformance", "NonconformanceStep", "Notification", "OperationReport", "ProcessReading", "QualityWarning",
-    "RecallCase", "RecallUnit", "Route", "SchedulerLease", "Site", "StockOnHand", "Supplier", "Unit", "User",
+    "AuditEntry", "Bom", "BomLine", "CodeSigningKey", "ContainerContent", "Customer", "Equipment", "Event",
+    "EventLine", "GateRule", "GenealogyEdge", "Inspection", "InspectionPhoto", "InspectionPlan", "IssuedNumber",
+    "Item", "LabelPrint", "LabelTemplate", "Location", "LoginThrottle", "Nonconformance", "NonconformanceStep",
+    "Notification", "NumberBlock", "NumberCounter", "NumberingRule", "OperationReport", "PrintJob", "Printer",
+    "ProcessReading", "QualityWarning", "Reach", "ReachItem", "ReachNode", "ReachShipment", "RecallCase",
+    "RecallUnit", "Route", "SchedulerLease", "ShippedLine", "Site", "StockOnHand", "Supplier", "Unit", "User",
     "WarningRule", "WorkOrder", "metadata",
 ]

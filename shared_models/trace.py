@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import JSON, Column, Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
-from shared_models.enums import EventType, LineRole, UnitKind, UnitStatus
+from shared_models.enums import EventType, UnitKind, UnitStatus
 from shared_models.types import UTCDateTime, enum_type, new_id, utcnow
 
 
@@ -70,21 +70,6 @@ class Event(SQLModel, table=True):
     chain_seq: int | None = None
     prev_hash: str | None = Field(default=None, max_length=64)
     hash: str | None = Field(default=None, max_length=64)
-
-
-class EventLine(SQLModel, table=True):
-    """One unit's part in an event; stock on hand is the sum of these lines."""
-
-    __tablename__ = "event_line"
-    __table_args__ = (Index("ix_eventline_unit_role", "unit_id", "role"),)
-    id: str = Field(default_factory=new_id, primary_key=True)
-    event_id: str = Field(foreign_key="event.id", index=True)
-    unit_id: str = Field(foreign_key="unit.id")
-    role: LineRole = Field(sa_type=enum_type(LineRole))
-    qty: float
-    from_location_id: str | None = Field(default=None, foreign_key="location.id")
-    to_location_id: str | None = Field(default=None, foreign_key="location.id")
-    book_qty: float | None = None  # count events: what the book said at count time
 
 
 class StockOnHand(SQLModel, table=True):

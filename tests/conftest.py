@@ -5,9 +5,10 @@ from __future__ import annotations
 import fcntl
 import os
 import shutil
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 from argon2 import PasswordHasher
@@ -37,18 +38,34 @@ passwords._hasher = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
 
 POSTGRES_URL = os.environ.get("LOTLINE_TEST_POSTGRES_URL", "")
 DATABASES = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
-TESTS = Path(__file__).resolve().parent
+BULKY_ROWS = 2000  # a PostgreSQL table holding this many rows after a test is emptied by TRUNCATE, not DELETE
 
 
 @pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """For xdist's `--dist loadgroup` (./dev test): a module's tests run in one worker, so what the module builds
-    once (module fixtures, the demo plant) is built once; the browser tests all run in one worker, one Chromium
-    at a time."""
+    """For xdist's `--dist loadgroup --no-loadscope-reorder` (./dev test): a module's tests run in one worker, so
+    what the module builds once is built once; and the slowest modules (the browser's, then sync's, minutes each)
+    are handed out first, so no worker is left with one of them at the end."""
+    first = ("tests/browser/", "tests/sync/")
+    items.sort(key=lambda item: next((n for n, d in enumerate(first) if item.nodeid.startswith(d)), len(first)))
     for item in items:
-        path = Path(str(item.path))
-        group = "browser" if TESTS / "browser" in path.parents else path.relative_to(TESTS).with_suffix("").as_posix()
-        item.add_marker(pytest.mark.xdist_group(group))
+        item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::")[0]))
+
+
+def run_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """This run's temporary folder, the same for every xdist worker (each also has its own, below it)."""
+    base = tmp_path_factory.getbasetemp()
+    return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+
+
+@contextmanager
+def run_lock(tmp_path_factory: pytest.TempPathFactory, name: str) -> Iterator[Path]:
+    """Holds the run's lock `name`, shared by xdist's workers, and gives the run's folder: the first worker builds
+    something there for the whole run while the others wait, then find it built."""
+    folder = run_folder(tmp_path_factory)
+    with (folder / f"{name}.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+        yield folder
 
 
 @pytest.fixture(scope="session")
@@ -71,29 +88,44 @@ def postgres_engine() -> Iterator[Engine]:
         yield engine
 
 
-@pytest.fixture(scope="session")
-def sqlite_demo_template(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The demo plant (backend/seed/demo.py), seeded once: a test that needs it copies the file."""
-    path = tmp_path_factory.mktemp("demo-template") / "lotline.db"
-    shutil.copy(sqlite_template, path)
-    engine = make_engine(f"sqlite:///{path}")
-    _seed_demo(engine)
-    with engine.connect() as conn:
-        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
-    engine.dispose()
-    return path
+Seed = Callable[[Engine], Any]  # fills a database migrated to head; what it returns goes with every copy
+
+
+class Templates:
+    """Databases seeded once per test process, one per seed function; a test gets a copy (of the file on SQLite, of
+    the rows of a schema of this process's own on PostgreSQL) and what the seed returned."""
+
+    def __init__(self, folder: Path, empty_sqlite: Path, schemas: ExitStack) -> None:
+        self._folder, self._empty_sqlite, self._schemas = folder, empty_sqlite, schemas
+        self._made: dict[tuple[str, Seed], tuple[Any, Any]] = {}
+
+    def sqlite(self, seed: Seed) -> tuple[Path, Any]:
+        if ("sqlite", seed) not in self._made:
+            path = self._folder / f"seed-{len(self._made)}.db"
+            shutil.copy(self._empty_sqlite, path)
+            engine = make_engine(f"sqlite:///{path}")
+            made = seed(engine)
+            with engine.connect() as conn:
+                conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+            engine.dispose()
+            self._made["sqlite", seed] = (path, made)
+        return self._made["sqlite", seed]
+
+    def postgres(self, seed: Seed) -> tuple[str, Any]:
+        if ("postgres", seed) not in self._made:
+            schema = f"lotline_seed{len(self._made)}_{os.getpid()}"
+            engine = self._schemas.enter_context(new_schema(schema))  # dropped when the session ends
+            self._made["postgres", seed] = (schema, seed(engine))
+        return self._made["postgres", seed]
 
 
 @pytest.fixture(scope="session")
-def postgres_demo_schema(postgres_engine: Engine) -> Iterator[str]:
-    """The demo plant, seeded once into a schema of this process's own: a test that needs it copies its rows."""
-    schema = f"lotline_demo_{os.getpid()}"
-    with new_schema(schema) as engine:
-        _seed_demo(engine)
-        yield schema
+def templates(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) -> Iterator[Templates]:
+    with ExitStack() as schemas:
+        yield Templates(tmp_path_factory.mktemp("templates"), sqlite_template, schemas)
 
 
-def _seed_demo(engine: Engine) -> None:
+def seed_demo_plant(engine: Engine) -> None:
     from backend.seed.demo import seed_demo
 
     with Session(engine) as session:
@@ -124,50 +156,74 @@ def new_schema(schema: str, revision: str = "head") -> Iterator[Engine]:
         admin.dispose()
 
 
+SERIALS = """SELECT seq.oid::regclass::text, tab.relname, col.attname FROM pg_depend dep
+JOIN pg_class seq ON seq.oid = dep.objid AND seq.relkind = 'S'
+JOIN pg_class tab ON tab.oid = dep.refobjid
+JOIN pg_attribute col ON col.attrelid = tab.oid AND col.attnum = dep.refobjsubid
+WHERE tab.relnamespace = current_schema()::regnamespace AND dep.deptype IN ('a', 'i')"""
+
+
 def _refill(engine: Engine, source_schema: str | None) -> None:
     """Empties the tables of `engine`'s schema; then copies every row of `source_schema` (migrated alike) into them,
     or leaves them as the migrations did."""
+    tables = [f'"{t.name}"' for t in metadata.sorted_tables]
     with engine.begin() as conn:
-        # DELETE, children first, not TRUNCATE: a test leaves a few rows, and TRUNCATE's new files (synced to disk
-        # at commit) cost ~0.4 s a test against ~0.02 s.
-        for table in reversed(metadata.sorted_tables):
-            conn.execute(text(f'DELETE FROM "{table.name}"'))
+        # Most tests leave a few rows: DELETE them (~0.02 s), children first. TRUNCATE makes new files, synced to disk
+        # at commit (~0.4 s), so only after a test that left thousands of rows (DELETE would check each one's keys).
+        sizes = " UNION ALL ".join(f"SELECT COUNT(*) FROM (SELECT 1 FROM {t} LIMIT {BULKY_ROWS}) AS t" for t in tables)
+        if conn.execute(text(f"SELECT MAX(count) FROM ({sizes}) AS sizes")).scalar_one() >= BULKY_ROWS:
+            conn.execute(text(f"TRUNCATE {', '.join(tables)}"))
+        else:
+            for table in reversed(tables):
+                conn.execute(text(f"DELETE FROM {table}"))
         if source_schema is None:
             conn.execute(text("INSERT INTO ps_counter (id, last_op_id) VALUES (1, 0)"))  # as migration 0002 left it
             return
-        for table in metadata.sorted_tables:  # parents first: every foreign key finds its row
-            conn.execute(text(f'INSERT INTO "{table.name}" SELECT * FROM {source_schema}."{table.name}"'))
-        # The copied ids are taken: each serial column's sequence carries on after the largest.
-        serials = conn.execute(text("SELECT table_name, column_name FROM information_schema.columns "
-                                    "WHERE table_schema = current_schema() AND column_default LIKE 'nextval(%'"))
-        for table_name, column in serials.all():
-            conn.execute(text(f"SELECT setval(pg_get_serial_sequence('\"{table_name}\"', '{column}'), "
-                              f'COALESCE(MAX("{column}"), 0) + 1, false) FROM "{table_name}"'))
+        if conn.execute(text("SHOW is_superuser")).scalar_one() == "on":
+            # The rows were consistent where they came from: no foreign key checks, one per row (3x faster).
+            conn.execute(text("SET LOCAL session_replication_role = replica"))
+        for table in tables:  # parents first, should the keys be checked
+            conn.execute(text(f"INSERT INTO {table} SELECT * FROM {source_schema}.{table}"))
+        # The copied ids are taken: each serial column's sequence carries on after the largest. (Catalog tables
+        # only: information_schema.columns would lock the tables of other workers' schemas, and deadlock with them.)
+        for sequence, table, column in conn.execute(text(SERIALS)).all():
+            conn.execute(text(f'SELECT setval(:sequence, COALESCE(MAX("{column}"), 0) + 1, false) FROM "{table}"'),
+                         {"sequence": sequence})
 
 
-def _database(request: pytest.FixtureRequest, tmp_path: Path, *, demo: bool) -> Iterator[Engine]:
+@contextmanager
+def database(request: pytest.FixtureRequest, tmp_path: Path, seed: Seed | None = None) -> Iterator[tuple[Engine, Any]]:
+    """A database of the kind `request.param` names ("sqlite" or "postgres"): empty at the head migration, or
+    holding what `seed` made (once per test process: see Templates); with what the seed returned."""
     if request.param == "sqlite":
+        source, made = request.getfixturevalue("templates").sqlite(seed) if seed else \
+            (request.getfixturevalue("sqlite_template"), None)
         path = tmp_path / "lotline.db"
-        shutil.copy(request.getfixturevalue("sqlite_demo_template" if demo else "sqlite_template"), path)
+        shutil.copy(source, path)
         eng = make_engine(f"sqlite:///{path}")
-        yield eng
-        eng.dispose()
+        try:
+            yield eng, made
+        finally:
+            eng.dispose()
         return
     eng = request.getfixturevalue("postgres_engine")
-    _refill(eng, request.getfixturevalue("postgres_demo_schema") if demo else None)
-    yield eng
+    schema, made = request.getfixturevalue("templates").postgres(seed) if seed else (None, None)
+    _refill(eng, schema)
+    yield eng, made
 
 
 @pytest.fixture(params=DATABASES)
 def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
-    """An empty database at the head migration: a copy of a template on SQLite, a truncated schema on PostgreSQL."""
-    yield from _database(request, tmp_path, demo=False)
+    """An empty database at the head migration: a copy of a template on SQLite, an emptied schema on PostgreSQL."""
+    with database(request, tmp_path) as (eng, _):
+        yield eng
 
 
 @pytest.fixture(params=DATABASES)
 def demo_engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
-    """A database holding the demo plant, seeded once per test process and copied for each test."""
-    yield from _database(request, tmp_path, demo=True)
+    """A database holding the demo plant (backend/seed/demo.py), seeded once per test process, copied for each test."""
+    with database(request, tmp_path, seed_demo_plant) as (eng, _):
+        yield eng
 
 
 @pytest.fixture
@@ -220,15 +276,10 @@ def login(client: TestClient):  # type: ignore[no-untyped-def]
 
 @pytest.fixture(scope="session")
 def pwa_bundle(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The handheld's PWA, built once per run (about a minute) by the same code as `lotline build-app`. xdist's
-    workers share it: the first builds it under a lock, the others then find it current."""
+    """The handheld's PWA, built once per run (10-60 s) by the same code as `lotline build-app`, for every worker."""
     from mobile.pwa import builder
 
     if shutil.which("npm") is None and not (builder.HERE / "node_modules" / "zxing-wasm").exists():
         pytest.skip("the PWA bundle needs npm (Debian nodejs/npm) for zxing-wasm")
-    run = tmp_path_factory.getbasetemp()
-    if os.environ.get("PYTEST_XDIST_WORKER"):
-        run = run.parent  # the run's folder, above each worker's own
-    with (run / "pwa.lock").open("w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+    with run_lock(tmp_path_factory, "pwa") as run:
         return builder.ensure_bundle(run / "pwa" / "app", say=lambda _: None).path

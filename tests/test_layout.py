@@ -76,7 +76,8 @@ def test_area_rooms_have_the_shared_names(area: Path) -> None:
         if module.name in {"errors.py", "__init__.py"}:
             continue
         tree = ast.parse(module.read_text(encoding="utf-8"))
-        errors = [n.name for n in tree.body if isinstance(n, ast.ClassDef)
+        # A private exception that never leaves its module (control flow inside a helper) may stay there.
+        errors = [n.name for n in tree.body if isinstance(n, ast.ClassDef) and not n.name.startswith("_")
                   and any(isinstance(b, ast.Name) and b.id.endswith(ERROR_BASES) for b in n.bases)]
         assert errors == [], f"{_rel(module)} defines errors {errors}: they belong in {_rel(area)}/errors.py"
         if module.name.endswith(("controller.py", "service.py")):

@@ -44,15 +44,32 @@ def seed(scale: Annotated[int | None, typer.Option(help="Generate this many unit
     console.print(f"demo plant loaded: {stats['events']} events")
 
 
-def check(data_dir: DataDir = None, database_url: DatabaseUrl = None) -> None:
-    """Verify that stock on hand equals what the events add up to and that stored codes keep the identifier rule
-    (exit 1 on drift or a bad code)."""
+def check(data_dir: DataDir = None, database_url: DatabaseUrl = None,
+          rebuild_reach: Annotated[bool, typer.Option("--rebuild-reach", help="When the reachability has drifted, "
+                                                      "rebuild it from the edges and shipments.")] = False) -> None:
+    """Verify that stock on hand equals what the events add up to, that the reachability (what each unit reaches,
+    recomputed from the genealogy edges and shipments) matches what is stored, and that stored codes keep the
+    identifier rule (exit 1 on drift or a bad code)."""
+    from backend.trace.reach_build import reach_drift, rebuild
     from backend.warehouse.check import bad_identifiers, stock_drift
 
     settings = settings_for(data_dir, database_url)
     with session_scope(make_engine(settings.url)) as session:
         drift = stock_drift(session)
         bad = bad_identifiers(session)
+        reach = reach_drift(session.connection())
+        if reach and rebuild_reach:
+            counts = rebuild(session.connection())
+            session.commit()
+            console.print(f"reachability rebuilt: {counts['reach']:,} pairs over {counts['reach_node']:,} units")
+    if not reach:
+        console.print("the reachability matches the genealogy edges and shipments")
+    else:
+        console.print(f"reachability drift: {reach.pairs_missing} pairs missing, {reach.pairs_extra} extra, "
+                      f"{reach.depth_wrong} depths, {reach.nodes_wrong} nodes, {reach.items_wrong} item counts, "
+                      f"{reach.shipments_wrong} shipment figures, {reach.lines_wrong} shipped lines wrong")
+        for problem in reach.problems:
+            console.print(problem, markup=False)
     if not drift:
         console.print("stock on hand matches the events")
     for d in drift[:50]:
@@ -61,7 +78,7 @@ def check(data_dir: DataDir = None, database_url: DatabaseUrl = None) -> None:
         console.print("stored codes keep the identifier rule")
     for b in bad[:50]:
         console.print(f"{b.what} {b.key!r}: {b.problem}", markup=False)
-    if drift or bad:
+    if drift or bad or (reach and not rebuild_reach):
         raise typer.Exit(1)
 
 

@@ -16,19 +16,33 @@ from backend.db import make_engine, session_scope
 
 def trace(code: str, direction: Annotated[str, typer.Option(help="backward or forward")] = "backward",
           depth: int = 12, as_json: Annotated[bool, typer.Option("--json")] = False,
+          limit: Annotated[int | None, typer.Option(help="One page of this many units (then its cursor).")] = None,
+          cursor: Annotated[str | None, typer.Option(help="The page after this cursor (with --limit).")] = None,
           data_dir: DataDir = None, database_url: DatabaseUrl = None) -> None:
-    """Where did CODE come from (backward) or where did it go (forward)."""
+    """Where did CODE come from (backward) or where did it go (forward): the whole trace, or with --limit one page."""
     from backend.trace.service import trace as run_trace
     from shared_models.enums import Direction
 
     settings = settings_for(data_dir, database_url)
+    way = Direction(direction)
     with session_scope(make_engine(settings.url)) as session:
-        graph = run_trace(session, SYSTEM, code, Direction(direction), max_depth=depth,
-                          max_nodes=settings.trace_max_nodes)
+        if limit is not None or cursor is not None:
+            graph = run_trace(session, SYSTEM, code, way, max_depth=depth,
+                              max_nodes=limit or settings.trace_max_nodes, cursor=cursor)
+        else:  # every page, joined
+            graph = run_trace(session, SYSTEM, code, way, max_depth=depth, max_nodes=settings.trace_max_nodes)
+            nodes, edges, page = list(graph.nodes), list(graph.edges), graph
+            while page.next_cursor is not None:
+                page = run_trace(session, SYSTEM, code, way, max_depth=depth, max_nodes=settings.trace_max_nodes,
+                                 cursor=page.next_cursor)
+                nodes += page.nodes
+                edges += page.edges
+            graph = graph.model_copy(update={"nodes": nodes, "edges": edges, "truncated": False,
+                                             "next_cursor": None})
     if as_json:
         console.print_json(graph.model_dump_json())
         return
-    nodes = {n.id: n for n in graph.nodes}
+    nodes = {n.id: n for n in [graph.root, *graph.nodes]}
     links: dict[str, list[tuple[str, float]]] = {}
     for e in graph.edges:
         a, b = (e.child_id, e.parent_id) if direction == "backward" else (e.parent_id, e.child_id)
@@ -42,17 +56,22 @@ def trace(code: str, direction: Annotated[str, typer.Option(help="backward or fo
 
     def grow(tree: Tree, node_id: str, seen: frozenset[str]) -> None:
         for child, qty in links.get(node_id, []):
-            if child in seen:
+            if child in seen or child not in nodes:  # a page holds part of the trace
                 continue
             grow(tree.add(label(child, qty)), child, seen | {child})
 
-    root = Tree(label(graph.root.id))
-    grow(root, graph.root.id, frozenset({graph.root.id}))
-    console.print(root)
+    if cursor is not None:  # a later page: its units, not a tree from the root
+        for n in graph.nodes:
+            console.print(f"{n.depth:>3} {label(n.id)}")
+    else:
+        root = Tree(label(graph.root.id))
+        grow(root, graph.root.id, frozenset({graph.root.id}))
+        console.print(root)
     for c in graph.customers:
         console.print(f"shipped to [bold]{c.code}[/] {c.name}: {c.units} units in {c.shipments} shipment(s)")
     if graph.truncated:
-        console.print(f"[yellow]{graph.total_nodes} units in all; showing {len(graph.nodes)}[/]")
+        console.print(f"[yellow]{graph.total_nodes} units in all; showing {len(graph.nodes)}; next page: "
+                      f"--cursor {graph.next_cursor}[/]", soft_wrap=True)
 
 
 def recall_scope(codes: list[str], as_json: Annotated[bool, typer.Option("--json")] = False, depth: int = 12,

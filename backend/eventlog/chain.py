@@ -23,7 +23,8 @@ from sqlalchemy.orm import Session, attributes
 from sqlalchemy.orm import object_session as _object_session
 
 from backend.eventlog.canonical import EVENT_FIELDS, GENESIS, LINE_FIELDS, event_hash
-from shared_models.trace import Event, EventLine
+from backend.trace.models import EventLine
+from shared_models.trace import Event
 
 _TAILS = "lotline_chain_tails"      # site id → (chain_seq, hash) of the last event linked or stored
 _PENDING = "lotline_chain_pending"  # ORM events added in this transaction, linked before it commits

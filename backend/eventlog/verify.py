@@ -14,8 +14,9 @@ from typing import Any
 from sqlalchemy import Connection, bindparam, func, select, update
 
 from backend.eventlog.canonical import EVENT_FIELDS, GENESIS, LINE_FIELDS, event_hash
+from backend.trace.models import EventLine
 from shared_models.masterdata import Site
-from shared_models.trace import Event, EventLine
+from shared_models.trace import Event
 
 PAGE = 1000
 _EVENTS = Event.__table__  # type: ignore[attr-defined]

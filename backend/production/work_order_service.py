@@ -9,6 +9,7 @@ from backend.errors import Conflict, InvalidInput, NotFound
 from backend.masterdata.models import Bom, BomLine
 from backend.production.models import WorkOrder
 from backend.trace.lookup import item_by_ref, location_by_code, site_by_code, unit_by_code
+from backend.trace.reach import ReachWriter
 from backend.trace.walk import reaches
 from backend.warehouse.capture import EventCapture
 from backend.warehouse.errors import GateViolated, GenealogyCycle, UnitExists, WrongTracking
@@ -85,16 +86,18 @@ class ProductionService(EventCapture):
                                        location_id=location.id, work_order_id=order.id,
                                        attributes=as_attributes(self.violations))
         total_out = sum(q for _, q in outputs)
+        edges = []
         for in_unit, qty, source in inputs:
             self.ledger.line(event, in_unit, LineRole.INPUT, qty, from_location=source)
             for out_unit, out_qty in outputs:
-                self.ledger.edge(in_unit, out_unit, round(qty * out_qty / total_out, 9), event)
+                edges.append(self.ledger.edge(in_unit, out_unit, round(qty * out_qty / total_out, 9), event))
         for out_unit, out_qty in outputs:
             self.ledger.line(event, out_unit, LineRole.OUTPUT, out_qty, to_location=location)
         for in_unit, _, _ in inputs:
             if self.ledger.total_on_hand(in_unit.id) <= QTY_EPSILON:
                 in_unit.status = UnitStatus.CONSUMED
                 self.session.add(in_unit)
+        ReachWriter(self.session).link(edges)
         self.session.commit()
         return event
 

@@ -35,18 +35,19 @@ from backend.recall.schemas import (
 from backend.recall.scope_service import scope_of_walk
 from backend.recall.seeds import recall_seeds, with_contents
 from backend.recall.states import may, state_after
+from backend.trace.downstream import materialized_reach
 from backend.trace.lookup import location_by_code
+from backend.trace.models import EventLine
 from backend.trace.resolver import resolve
-from backend.trace.walk import materialized_walk
 from backend.warehouse.errors import EventIdReused
 from backend.warehouse.ledger import Ledger
 from backend.warehouse.status_service import StatusService
 from shared_models import commands as cmd
 from shared_models.bounds import QTY_EPSILON
-from shared_models.enums import Direction, EventType, LineRole, RecallState, Role, StatusAction, UnitKind, UnitStatus
+from shared_models.enums import EventType, LineRole, RecallState, Role, StatusAction, UnitKind, UnitStatus
 from shared_models.masterdata import Customer, Item, Location
 from shared_models.status import LIVE
-from shared_models.trace import Event, EventLine, Unit
+from shared_models.trace import Event, Unit
 from shared_models.types import utcnow
 
 # Units in the walk that went to customers, net of what came back already (an earlier recall's returns).
@@ -81,7 +82,7 @@ class RecallService:
             raise InvalidInput("A recall needs a title and a reason.")
         seeds, origin = recall_seeds(self.ledger, self.by, codes=codes, supplier_lot=supplier_lot, line=line,
                                      window=window)
-        with materialized_walk(self.session, [u.id for u in seeds], Direction.FORWARD, self.max_depth) as walk:
+        with materialized_reach(self.session, [u.id for u in seeds], self.max_depth) as walk:
             # The units it blocks are the stock lines the scope's in-stock totals count: one computation.
             scope, stock = scope_of_walk(self.session, self.by, walk, [u.code for u in seeds], list_limit=0)
             case = RecallCase(code=self._next_code(), title=title.strip(), reason=reason.strip(),

@@ -9,9 +9,10 @@ from sqlmodel import Session, select
 from backend.recall.models import SHIPPED, RecallCase, RecallUnit
 from backend.recall.progress import total
 from backend.recall.schemas import NoticeCustomer, NoticeLine, NoticeShipment
+from backend.trace.models import EventLine
 from shared_models.enums import EventType
 from shared_models.masterdata import Customer, Item
-from shared_models.trace import Event, EventLine, Unit
+from shared_models.trace import Event, Unit
 
 
 @dataclass

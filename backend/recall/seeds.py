@@ -13,11 +13,12 @@ from backend.auth.principal import Principal
 from backend.errors import InvalidInput, NotFound
 from backend.production.models import OperationReport
 from backend.trace.lookup import supplier_by_code
+from backend.trace.models import EventLine
 from backend.trace.resolver import resolve
 from backend.warehouse.ledger import Ledger
 from shared_models.enums import EventType, LineRole, UnitKind
 from shared_models.masterdata import Equipment, Location
-from shared_models.trace import Event, EventLine, Unit
+from shared_models.trace import Event, Unit
 
 
 def recall_seeds(ledger: Ledger, by: Principal, *, codes: Sequence[str] | None = None,

@@ -2,7 +2,8 @@
 
 Every row follows the services (backend/warehouse, backend/production): one Event per shop-floor action with
 its lines, transform edges per produce, aggregate edges per pack, and stock on hand as the sum of the lines.
-Rows go in with executemany on SQLite and COPY on PostgreSQL, in foreign-key order, a batch at a time.
+Rows go in with executemany on SQLite and COPY on PostgreSQL, in foreign-key order, a batch at a time; the
+reachability is then computed from them in one pass (backend/trace/reach_build.py) and written the same way.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from backend.errors import Conflict
 from backend.tables import metadata
+from backend.trace.reach_build import rebuild
 from shared_models.enums import BUSINESS_STEP, EdgeKind, EventType, LineRole, UnitKind, UnitStatus
 from shared_models.gs1 import compute_check_digit
 
@@ -200,6 +202,12 @@ def generate(engine: Engine, *, units: int, seed: int = 42, console: Any = None)
             with _progress(console) as progress:
                 history.run(progress)
             conn.commit()
+            # What each unit reaches (backend/trace/reach_build.py), in bulk from the rows just written.
+            reach_started = time.perf_counter()
+            reached: dict[str, int | float] = {**rebuild(conn, progress=(
+                lambda m: console.print(f"[dim]reachability: {m}[/]")) if console else None)}
+            conn.commit()
+            reached["reach_seconds"] = round(time.perf_counter() - reach_started, 1)
         finally:
             history.sink.close(raise_failure=False)  # idle already unless generating failed half-way
             conn.rollback()  # a failed load leaves what it committed; the settings below go back either way
@@ -210,7 +218,7 @@ def generate(engine: Engine, *, units: int, seed: int = 42, console: Any = None)
                 conn.exec_driver_sql("RESET synchronous_commit")
                 conn.commit()
     _analyze(engine, console)
-    stats: ScaleStats = {**history.counts(), "wide_raw_lot": history.wide_code,
+    stats: ScaleStats = {**history.counts(), **reached, "wide_raw_lot": history.wide_code,
                          "wide_raw_lot_finished": history.wide_finished(),
                          "seconds": round(time.perf_counter() - started, 1)}
     return stats

@@ -26,7 +26,6 @@ import logging
 import time
 
 from pydantic import ValidationError
-from sqlalchemy import insert
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, OperationalError
 from sqlmodel import Session, col, select
@@ -43,7 +42,9 @@ from backend.sync.runtime import RECORDER
 from backend.warehouse.posting import Posting
 from shared_models import commands as cmd
 from shared_models.bounds import shorten
+from shared_models.types import utcnow
 from sync.protocol import CrudEntry, Verdict, VerdictStatus
+from sync.server.bulk import insert_many
 from sync.server.tables import RejectedOp, UploadReceipt
 
 log = logging.getLogger("lotline.sync")
@@ -63,15 +64,16 @@ class UploadApplier:
     def apply(self, batch: list[CrudEntry]) -> list[Verdict]:
         """A verdict per op, in order. Raises TemporaryFailure when the database is unavailable; the chunks
         committed before that keep their receipts, so the retry answers them from the receipts."""
+        parsed = [_parsed(entry) for entry in batch]  # before the write lock: other uploads' writes go on meanwhile
         verdicts: list[Verdict] = []
         while len(verdicts) < len(batch):
             start = len(verdicts)
-            verdicts += self._apply_chunk(batch[start:start + self.chunk_ops])
+            verdicts += self._apply_chunk(batch[start:start + self.chunk_ops], parsed[start:start + self.chunk_ops])
         return verdicts
 
-    def _apply_chunk(self, entries: list[CrudEntry]) -> list[Verdict]:
+    def _apply_chunk(self, entries: list[CrudEntry], parsed: list[_Parsed]) -> list[Verdict]:
         """Applies a prefix of `entries` (all of them unless the time budget ran out first) in one transaction;
-        returns its verdicts."""
+        returns its verdicts. `parsed`: each entry's command when it is posted in sets (`_parsed`)."""
         try:
             with Batch(self.engine) as batch:
                 session = batch.session
@@ -80,15 +82,16 @@ class UploadApplier:
                 hooks.hold(session)
                 act_as(session, self.by)  # the audit trail's actor for master data changed by this upload
                 known = self._receipts(session, entries)
-                verdicts = self._apply_all(session, entries, known, time.monotonic() + self.chunk_budget_s)
+                verdicts = self._apply_all(session, entries, parsed, known,
+                                           time.monotonic() + self.chunk_budget_s)
                 entries = entries[:len(verdicts)]
                 fresh = [(e, v) for e, v in zip(entries, verdicts, strict=True) if e.op_id not in known]
                 session.add_all(self._kept(e, v) for e, v in fresh if v.status in _KEPT)
                 session.commit()  # releases the last savepoint
-                if fresh:
-                    batch.connection.execute(insert(UploadReceipt), [
-                        {"client_id": self.client_id, "op_id": e.op_id, "status": v.status.value, "code": v.code,
-                         "reason": v.reason} for e, v in fresh])
+                received_at = utcnow()
+                insert_many(batch.connection, UploadReceipt.__table__, [  # type: ignore[attr-defined]
+                    {"client_id": self.client_id, "op_id": e.op_id, "status": v.status.value, "code": v.code,
+                     "reason": v.reason, "received_at": received_at} for e, v in fresh])
                 wrote = RECORDER.write_held(session, batch.connection)
                 batch.commit()
         except IntegrityError:
@@ -109,27 +112,26 @@ class UploadApplier:
             UploadReceipt.client_id == self.client_id, col(UploadReceipt.op_id).in_([e.op_id for e in entries])))
         return {r.op_id: Verdict(r.op_id, VerdictStatus(r.status), r.code, r.reason) for r in rows}
 
-    def _apply_all(self, session: Session, entries: list[CrudEntry], known: dict[int, Verdict],
-                   deadline: float) -> list[Verdict]:
+    def _apply_all(self, session: Session, entries: list[CrudEntry], parsed: list[_Parsed],
+                   known: dict[int, Verdict], deadline: float) -> list[Verdict]:
         """In order: ops already answered keep their verdict; receives, moves and picks next to each other are
         posted as one run (backend/warehouse/posting.py); every other op goes through its service on its own.
         Stops taking ops once `deadline` (time.monotonic) has passed: the verdicts are for a prefix of `entries`."""
         verdicts: dict[int, Verdict] = {}
         run: list[tuple[CrudEntry, cmd.Receive | cmd.Move]] = []
         taken = 0
-        for entry in entries:
+        for entry, command in zip(entries, parsed, strict=True):
             if taken and time.monotonic() >= deadline:
                 break  # this transaction has held the write lock long enough; the rest go in the next one
             taken += 1
             if entry.op_id in known:
                 verdicts[entry.op_id] = known[entry.op_id]
-            elif postable(entry):
-                try:
-                    run.append((entry, parse(entry)))  # type: ignore[arg-type]
-                except ValidationError as exc:
-                    verdicts[entry.op_id] = _invalid(entry, exc)
-                except Exception as exc:  # a validator's bug refuses this op, not the batch
-                    verdicts[entry.op_id] = _cannot_apply(entry, exc)
+            elif isinstance(command, ValidationError):
+                verdicts[entry.op_id] = _invalid(entry, command)
+            elif isinstance(command, Exception):  # a validator's bug refuses this op, not the batch
+                verdicts[entry.op_id] = _cannot_apply(entry, command)
+            elif command is not None:
+                run.append((entry, command))
             else:
                 verdicts.update(self._post(session, run))
                 run = []
@@ -251,6 +253,18 @@ class UploadApplier:
 
 
 _KEPT = (VerdictStatus.REJECTED, VerdictStatus.CONFLICT)
+_Parsed = cmd.Receive | cmd.Move | Exception | None
+
+
+def _parsed(entry: CrudEntry) -> _Parsed:
+    """The command of a receive, move or pick (posted in sets), or why it could not be read; None for any other
+    op (its service reads it)."""
+    if not postable(entry):
+        return None
+    try:
+        return parse(entry)  # type: ignore[return-value]
+    except Exception as exc:  # answered in its turn: invalid, or a validator's bug that refuses this op alone
+        return exc
 
 
 def _invalid(entry: CrudEntry, exc: ValidationError) -> Verdict:

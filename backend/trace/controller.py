@@ -23,9 +23,14 @@ class TraceController(Controller):
     def trace(self, db: Db, principal: Caller, settings: Config,
               code: Annotated[str, Parameter(min_length=1, max_length=400)],
               direction: FromQuery[Direction] = Direction.BACKWARD,
-              depth: Annotated[int | None, Parameter(ge=1, le=64)] = None) -> TraceGraph:
-        return trace(db, principal, code, direction, max_depth=depth or settings.trace_max_depth,
-                     max_nodes=settings.trace_max_nodes)
+              depth: Annotated[int | None, Parameter(ge=1, le=64)] = None,
+              cursor: Annotated[str | None, Parameter(max_length=1000)] = None,
+              limit: Annotated[int | None, Parameter(ge=1)] = None) -> TraceGraph:
+        """A page of the trace: `limit` units (at most the configured trace_max_nodes, which is the default), then
+        `next_cursor` for the next page, until it is null."""
+        size = min(limit or settings.trace_max_nodes, settings.trace_max_nodes)
+        return trace(db, principal, code, direction, max_depth=depth or settings.trace_max_depth, max_nodes=size,
+                     cursor=cursor)
 
     @get("/resolve", guards=[allow(*TRACE_READERS, Role.DISTRIBUTOR)], sync_to_thread=True)
     def resolve(self, db: Db, principal: Caller,

@@ -24,9 +24,10 @@ from sqlmodel import Session, col, select
 
 from backend.auth.principal import Principal
 from backend.errors import NotFound
+from backend.trace.models import EventLine
 from shared_models.enums import EventType
 from shared_models.masterdata import Customer, Item, Location, Site, Supplier
-from shared_models.trace import Event, EventLine, Unit
+from shared_models.trace import Event, Unit
 
 GTIN_DIGITS = 14
 

@@ -72,6 +72,11 @@ class CustomerReached(BaseModel):
 
 
 class TraceGraph(BaseModel):
+    """One page of a trace: `nodes` in (depth, code) order after the cursor, and each edge once, on the page of
+    whichever of its two units comes later (so both are on this page or an earlier one). `total_nodes` counts the
+    whole trace; `shipments` and `customers` cover the whole trace and come with the first page. `truncated`:
+    more pages follow; ask for them with `next_cursor`."""
+
     root: TraceNode
     direction: str
     max_depth: int
@@ -81,6 +86,7 @@ class TraceGraph(BaseModel):
     customers: list[CustomerReached] = []
     truncated: bool = False
     total_nodes: int
+    next_cursor: str | None = None
 
 
 class ItemCount(BaseModel):

@@ -18,7 +18,7 @@ from backend.auth.principal import SYSTEM, Principal
 from backend.db import atomic
 from backend.errors import NotFound
 from backend.trace.errors import AmbiguousCode, UnreadableCode
-from backend.trace.models import GenealogyEdge
+from backend.trace.models import EventLine, GenealogyEdge
 from backend.trace.resolver import Resolved, resolve
 from backend.verify import flags as f
 from backend.verify.errors import NotAUnitCode
@@ -29,7 +29,7 @@ from backend.warnings.models import WarningRule
 from backend.warnings.schemas import Clone
 from shared_models.enums import EdgeKind, EventType, LineRole, PartnerKind, UnitKind
 from shared_models.masterdata import Customer, Item, Site
-from shared_models.trace import Event, EventLine, Unit
+from shared_models.trace import Event, Unit
 from shared_models.types import utcnow
 
 CONTAINER_DEPTH = 4   # a serial in a carton on a pallet: how far up we look for the shipment

@@ -17,12 +17,12 @@ from sqlmodel import Session, select
 from backend.auth.principal import Principal
 from backend.eventlog import chain
 from backend.hooks import note_event
-from backend.trace.models import GenealogyEdge
+from backend.trace.models import EventLine, GenealogyEdge
 from backend.warehouse.errors import EventIdReused, InsufficientStock, QtyBelowPrecision
 from shared_models.bounds import QTY_EPSILON, round_to_uom
 from shared_models.enums import BUSINESS_STEP, EdgeKind, EventType, LineRole
 from shared_models.masterdata import Location
-from shared_models.trace import ContainerContent, Event, EventLine, StockOnHand, Unit
+from shared_models.trace import ContainerContent, Event, StockOnHand, Unit
 from shared_models.types import utcnow
 
 

@@ -28,6 +28,7 @@ from backend.eventlog.chain import link_rows
 from backend.gates.service import GateService
 from backend.hooks import note_event
 from backend.trace.lookup import items_named, pick_item, seen_location, visible_units
+from backend.trace.models import EventLine
 from backend.warehouse.errors import (
     EventIdReused,
     GateViolated,
@@ -43,7 +44,7 @@ from shared_models.bounds import QTY_EPSILON, add_days
 from shared_models.enums import EventType, LineRole, Tracking, UnitKind, UnitStatus
 from shared_models.gates import GateRuleData, Violation, as_attributes, evaluate, guards
 from shared_models.masterdata import Item, Location, Supplier
-from shared_models.trace import ContainerContent, Event, EventLine, StockOnHand, Unit
+from shared_models.trace import ContainerContent, Event, StockOnHand, Unit
 from shared_models.types import new_id
 
 IN_CHUNK = 500  # codes or ids per IN (...) list

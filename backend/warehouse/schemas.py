@@ -8,8 +8,9 @@ from typing import Any
 from pydantic import BaseModel
 from sqlmodel import Session, select
 
+from backend.trace.models import EventLine
 from shared_models.masterdata import Location
-from shared_models.trace import Event, EventLine, Unit
+from shared_models.trace import Event, Unit
 
 
 class EventLinePublic(BaseModel):

@@ -5,11 +5,13 @@ from __future__ import annotations
 from sqlalchemy import case, func
 from sqlmodel import select
 
+from backend.coding.allocation import next_sscc
 from backend.db import atomic
 from backend.trace.lookup import customer_by_code, location_by_code, unit_by_code
+from backend.trace.models import EventLine
+from backend.trace.reach import ReachWriter
 from backend.warehouse.capture import EventCapture
 from backend.warehouse.errors import GateViolated, SiteMismatch, UnitExists, WrongTracking
-from backend.warehouse.numbering import next_sscc
 from backend.warehouse.posting import Posting
 from shared_models import commands as cmd
 from shared_models.bounds import QTY_EPSILON
@@ -17,7 +19,7 @@ from shared_models.enums import EdgeKind, EventType, LineRole, UnitKind, UnitSta
 from shared_models.gates import as_attributes
 from shared_models.gs1 import GS1Error, validate_sscc
 from shared_models.masterdata import Location, Site
-from shared_models.trace import ContainerContent, Event, EventLine, Unit
+from shared_models.trace import ContainerContent, Event, Unit
 
 
 class WarehouseService(EventCapture):
@@ -97,6 +99,7 @@ class WarehouseService(EventCapture):
             unit.shipped_to = sorted({*unit.shipped_to, customer.id})  # puts it in the customer's sync bucket
             unit.version += 1
             self.session.add(unit)
+        ReachWriter(self.session).shipped(event)
         self.session.commit()
         return event
 
@@ -162,6 +165,7 @@ class WarehouseService(EventCapture):
             self.ledger.line(event, container, LineRole.SUBJECT, 1.0, to_location=location)
         elif self.ledger.on_hand(container.id, location.id) <= QTY_EPSILON:
             raise SiteMismatch(f"Container {sscc} is not at {location.code}.")
+        edges = []
         for code in c.units:
             unit = unit_by_code(self.session, code, self.by)
             if unit.id == container.id:
@@ -175,7 +179,8 @@ class WarehouseService(EventCapture):
                 raise UnitExists(f"{unit.code} (already packed in {outer.code if outer else '?'})")
             self.session.add(ContainerContent(container_id=container.id, unit_id=unit.id, site_id=container.site_id))
             self.ledger.line(event, unit, LineRole.CONTENT, here)
-            self.ledger.edge(unit, container, here, event, kind=EdgeKind.AGGREGATE)
+            edges.append(self.ledger.edge(unit, container, here, event, kind=EdgeKind.AGGREGATE))
+        ReachWriter(self.session).link(edges)
         self.session.commit()
         return event
 

@@ -13,11 +13,12 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
 from backend.quality.models import Inspection
+from backend.trace.models import EventLine
 from backend.warnings.findings import Finding, closed_baselines, fresh, labels, last_run, one_site
 from backend.warnings.models import WarningRule
 from backend.warnings.schemas import ConsecutiveFailures, PassRateBelow
 from shared_models.enums import InspectionStage
-from shared_models.trace import EventLine, Unit
+from shared_models.trace import Unit
 
 LAST_N_LOOKBACK = timedelta(days=365)   # how far back "the last N inspections" may reach
 

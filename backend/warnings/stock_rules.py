@@ -9,11 +9,12 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import func
 from sqlmodel import Session, select
 
+from backend.trace.models import EventLine
 from backend.warnings.findings import Finding, closed_baselines, labels, one_site
 from backend.warnings.models import WarningRule
 from backend.warnings.schemas import ExpiryWithin
 from shared_models.bounds import QTY_EPSILON
-from shared_models.trace import EventLine, StockOnHand, Unit
+from shared_models.trace import StockOnHand, Unit
 
 
 def expiry_within(session: Session, rule: WarningRule, p: ExpiryWithin, event_ids: Sequence[str] | None,

@@ -11,18 +11,19 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any, NamedTuple
 
-from sqlalchemy import Connection, bindparam, delete, event, select, update
+from sqlalchemy import Connection, event, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from sync.protocol import OpType, add_checksums, canonical_json, put_checksum, remove_checksum
-from sync.server.bulk import insert_many
+from sync.server.bulk import delete_many, insert_many, update_many
 from sync.server.policy import SyncPolicy
 from sync.server.tables import BucketState, OpCounter, OpLogEntry, RowBucket
 
 _PENDING = "lotline_sync_pending"
 _HELD = "lotline_sync_held"
 _IN_CHUNK = 500  # ids per IN (...) list: well under SQLite's and psycopg's parameter limits
+_MEMBERSHIP = ("object_type", "object_id", "bucket")  # RowBucket's key
 
 
 class OpLogRecorder:
@@ -186,21 +187,17 @@ def write_ops(conn: Connection, policy: SyncPolicy, rows: list[tuple[str, str, d
             planned.append({"bucket": bucket, "op": OpType.PUT.value, "object_type": kind, "object_id": oid,
                             "data": data_json, "checksum": put_sum})
             if bucket in held:
-                changed.append({"k": kind, "o": oid, "b": bucket, "sum": put_sum})
+                changed.append({"object_type": kind, "object_id": oid, "bucket": bucket, "data_checksum": put_sum})
             else:
                 joined.append({"object_type": kind, "object_id": oid, "bucket": bucket, "data_checksum": put_sum})
         for bucket in sorted(set(held) - target):
             planned.append({"bucket": bucket, "op": OpType.REMOVE.value, "object_type": kind, "object_id": oid,
                             "data": None, "checksum": remove_checksum(kind, oid)})
-            left.append({"k": kind, "o": oid, "b": bucket})
-    same_row = (RowBucket.object_type == bindparam("k"), RowBucket.object_id == bindparam("o"),
-                RowBucket.bucket == bindparam("b"))
-    if left:
-        conn.execute(delete(RowBucket).where(*same_row), left)
-    if changed:
-        conn.execute(update(RowBucket).where(*same_row).values(data_checksum=bindparam("sum")), changed)
-    if joined:
-        insert_many(conn, RowBucket.__table__, joined)  # type: ignore[attr-defined]
+            left.append({"object_type": kind, "object_id": oid, "bucket": bucket})
+    memberships = RowBucket.__table__  # type: ignore[attr-defined]
+    delete_many(conn, memberships, _MEMBERSHIP, left)
+    update_many(conn, memberships, _MEMBERSHIP, ("data_checksum",), changed)
+    insert_many(conn, memberships, joined)
     if not planned:
         return 0
     append_ops(conn, planned)

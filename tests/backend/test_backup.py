@@ -34,9 +34,10 @@ from backend.backup.service import code_head, restore_backup, row_counts, take_b
 from backend.cli.main import app
 from backend.db import make_engine, session_scope
 from backend.migrate import current_revision, upgrade
+from backend.trace.models import EventLine
 from backend.warehouse.warehouse_service import WarehouseService
 from shared_models import commands as cmd
-from shared_models.trace import Event, EventLine
+from shared_models.trace import Event
 from tests.backend.story import TODAY
 from tests.conftest import POSTGRES_URL
 from tests.factories import Plant, at, eid

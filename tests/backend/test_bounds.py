@@ -92,7 +92,8 @@ def test_the_unit_of_measure_sets_the_decimals_kept(uom: str, qty: float, kept: 
 
 # -- dates ---------------------------------------------------------------------------------------------------------
 @pytest.mark.parametrize("occurred_at", ["0001-01-01T00:00:00+00:00",
-                                         (datetime.now(UTC) + timedelta(days=3)).isoformat()])
+                                         (datetime.now(UTC) + timedelta(days=3)).isoformat()],
+                         ids=["year_1", "three_days_ahead"])  # ids alike in every xdist worker
 def test_an_event_time_outside_the_plant_window_is_refused(client: TestClient, login, occurred_at: str) -> None:  # type: ignore[no-untyped-def]
     r = client.post("/api/events/receive", json=receive_body(occurred_at=occurred_at), headers=login("picker"))
     assert r.status_code == 400 and "occurred_at" in _errors(r)

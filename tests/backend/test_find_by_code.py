@@ -12,11 +12,12 @@ from sqlmodel import Session, select
 from backend.auth.principal import SYSTEM, Principal
 from backend.errors import DomainError, NotFound
 from backend.trace.lookup import item_by_ref, location_by_code, pick_item, unit_by_code
+from backend.trace.models import EventLine
 from backend.warehouse.posting import Posting
 from shared_models import commands as cmd
 from shared_models.enums import Role, Tracking
 from shared_models.masterdata import Item, Location
-from shared_models.trace import EventLine, Unit
+from shared_models.trace import Unit
 from tests.backend.story import TODAY, receive
 from tests.factories import Plant, at, eid
 

@@ -16,11 +16,12 @@ from sqlmodel import Session, select
 from backend.auth.principal import SYSTEM
 from backend.db import make_engine
 from backend.errors import DomainError
+from backend.trace.models import EventLine
 from backend.warehouse.posting import Posted, Posting
 from shared_models import commands as cmd
 from shared_models.enums import UnitStatus
 from shared_models.masterdata import Location, Site
-from shared_models.trace import Event, EventLine, StockOnHand, Unit
+from shared_models.trace import Event, StockOnHand, Unit
 from sync.server.tables import OpLogEntry
 from tests.backend.story import TODAY, receive, stock, warehouse
 from tests.factories import Plant, at, build_plant, eid

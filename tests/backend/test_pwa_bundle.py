@@ -1,13 +1,13 @@
 """The handheld PWA bundle (`lotline build-app`) and how the backend serves it at /app/.
 
-Built once for this module (about 10 s; the Pyodide wheels come from ~/.cache/lotline, fetched once from PyPI)."""
+Built once per run and shared with the browser tests (`pwa_bundle` in tests/conftest.py; about 10 s, the Pyodide
+wheels come from ~/.cache/lotline, fetched once from PyPI)."""
 
 from __future__ import annotations
 
 import gzip
 import json
 import re
-import shutil
 import subprocess
 import sys
 import tarfile
@@ -25,17 +25,9 @@ from mobile.pwa import builder, packages
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def _missing() -> str | None:
-    if shutil.which("npm") is None and not (builder.HERE / "node_modules" / "zxing-wasm").exists():
-        return "the PWA bundle needs npm (Debian nodejs/npm) for zxing-wasm"
-    return None
-
-
 @pytest.fixture(scope="module")
-def bundle(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    if _missing():
-        pytest.skip(_missing())
-    return builder.ensure_bundle(tmp_path_factory.mktemp("pwa") / "app", say=lambda _: None).path
+def bundle(pwa_bundle: Path) -> Path:
+    return pwa_bundle
 
 
 @pytest.fixture(scope="module")

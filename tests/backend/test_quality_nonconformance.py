@@ -11,11 +11,12 @@ from backend.errors import NotFound
 from backend.production.models import WorkOrder
 from backend.quality.models import Nonconformance, NonconformanceStep
 from backend.quality.nonconformance_service import NonconformanceService
+from backend.trace.models import EventLine
 from backend.warehouse.check import stock_drift
 from backend.warehouse.errors import IllegalTransition
 from shared_models import commands as cmd
 from shared_models.enums import EventType, UnitStatus, WorkOrderKind
-from shared_models.trace import Event, EventLine
+from shared_models.trace import Event
 from tests.backend.story import stock, warehouse
 from tests.backend.test_quality_inspection import (
     GOOD,

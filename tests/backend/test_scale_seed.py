@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -19,6 +20,7 @@ from backend.seed.scale import ScaleStats, generate
 from backend.trace.service import trace
 from shared_models.enums import Direction
 from shared_models.gs1 import is_valid_check_digit
+from tests.conftest import DATABASES, database
 
 UNITS = 3000
 
@@ -34,9 +36,25 @@ WHERE ABS(COALESCE(b.qty, 0) - COALESCE(s.qty, 0)) > 1e-6
 """
 
 
-@pytest.fixture
-def stats(engine: Engine) -> ScaleStats:
+def generated(engine: Engine) -> ScaleStats:
     return generate(engine, units=UNITS, seed=7)
+
+
+@pytest.fixture(params=DATABASES)
+def seeded(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[Engine, ScaleStats]]:
+    """The generated history: made once per test process (a few seconds), copied for each test."""
+    with database(request, tmp_path, generated) as made:
+        yield made
+
+
+@pytest.fixture
+def engine(seeded: tuple[Engine, ScaleStats]) -> Engine:
+    return seeded[0]
+
+
+@pytest.fixture
+def stats(seeded: tuple[Engine, ScaleStats]) -> ScaleStats:
+    return seeded[1]
 
 
 def scalar(engine: Engine, sql: str) -> int:
@@ -140,12 +158,19 @@ def test_backward_trace_of_a_finished_serial_reaches_a_raw_lot_with_its_supplier
     assert not graph.truncated
 
 
-def test_sqlite_load_keeps_foreign_keys_it_did_not_check(engine: Engine, stats: ScaleStats) -> None:
+def test_sqlite_load_keeps_foreign_keys_it_did_not_check(engine: Engine, sqlite_template: Path,
+                                                         tmp_path: Path) -> None:
     if engine.dialect.name != "sqlite":
         pytest.skip("PostgreSQL checks foreign keys during COPY")
-    with engine.connect() as conn:
-        assert conn.exec_driver_sql("PRAGMA foreign_key_check").all() == []
-        assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1  # switched back on after the load
+    shutil.copy(sqlite_template, tmp_path / "loaded.db")
+    loaded = make_engine(f"sqlite:///{tmp_path / 'loaded.db'}")
+    try:
+        generated(loaded)  # in this engine, so its pooled connection is the one the load switched back
+        with loaded.connect() as conn:
+            assert conn.exec_driver_sql("PRAGMA foreign_key_check").all() == []
+            assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1  # switched back on after the load
+    finally:
+        loaded.dispose()
 
 
 def test_generate_refuses_a_database_that_holds_units(engine: Engine, stats: ScaleStats) -> None:

@@ -9,13 +9,14 @@ from litestar.testing import TestClient
 from sqlmodel import Session, select
 
 from backend.auth.principal import Principal
+from backend.trace.models import EventLine
 from backend.verify.errors import NotAUnitCode
 from backend.verify.schemas import Verification, VerifyRequest
 from backend.verify.service import VerifyService
 from backend.warehouse.errors import EventIdReused
 from backend.warnings.models import WarningRule
 from shared_models.enums import EventType, Role, UnitStatus
-from shared_models.trace import Event, EventLine, Unit
+from shared_models.trace import Event, Unit
 from tests.backend.story import Story, stock, tell_story
 from tests.factories import Plant, at, eid
 

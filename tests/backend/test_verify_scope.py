@@ -10,10 +10,11 @@ import pytest
 from litestar.testing import TestClient
 from sqlmodel import Session, select
 
+from backend.trace.models import EventLine
 from shared_models import commands as cmd
 from shared_models.enums import EventType, UnitKind, UnitStatus
 from shared_models.masterdata import Item, Site
-from shared_models.trace import Event, EventLine, Unit
+from shared_models.trace import Event, Unit
 from tests.backend.story import Story, receive, tell_story, warehouse
 from tests.factories import at, eid
 

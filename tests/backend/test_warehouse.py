@@ -10,6 +10,7 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from backend.errors import NotFound
+from backend.trace.models import EventLine
 from backend.warehouse.errors import (
     EventIdReused,
     GateViolated,
@@ -20,7 +21,7 @@ from backend.warehouse.errors import (
 )
 from shared_models import commands as cmd
 from shared_models.enums import UnitStatus
-from shared_models.trace import ContainerContent, Event, EventLine, Unit
+from shared_models.trace import ContainerContent, Event, Unit
 from tests.backend.story import receive, release, stock, warehouse
 from tests.factories import Plant, at, eid
 

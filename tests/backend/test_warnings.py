@@ -17,6 +17,7 @@ from backend.auth.principal import SYSTEM, Principal
 from backend.db import make_engine
 from backend.production.models import ProcessReading
 from backend.quality.models import Inspection, InspectionPlan
+from backend.trace.models import EventLine
 from backend.verify.schemas import VerifyRequest
 from backend.verify.service import VerifyService
 from backend.warnings.errors import RuleMisconfigured, WarningNotLive
@@ -27,7 +28,7 @@ from backend.warnings.service import WarningService
 from shared_models import commands as cmd
 from shared_models.enums import BUSINESS_STEP, EventType, InspectionStage, LineRole, Role, WarningState
 from shared_models.masterdata import Equipment
-from shared_models.trace import Event, EventLine, Unit
+from shared_models.trace import Event, Unit
 from shared_models.types import utcnow
 from tests.backend.story import receive, tell_story, warehouse
 from tests.conftest import POSTGRES_URL

@@ -30,6 +30,8 @@ import pytest
 import uvicorn
 from PIL import Image
 
+from tests.conftest import run_lock
+
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
 CHROMIUM = Path("/usr/bin/chromium")
@@ -101,14 +103,20 @@ class ThreadServer:
 
 @pytest.fixture(scope="session")
 def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The demo plant, seeded once (about 15 s) by `lotline demo --no-serve`; each test copies it."""
+    """The demo plant, seeded once per run (about 15 s) by `lotline demo --no-serve`; each test copies it."""
     if _missing():
         pytest.skip(_missing())
-    data = tmp_path_factory.mktemp("demo-template")
-    done = subprocess.run([sys.executable, "-c", "from backend.cli.main import main; main()", "demo", "--no-serve",
-                           "--data-dir", str(data)], cwd=ROOT, capture_output=True, text=True, timeout=300)
-    assert done.returncode == 0, done.stdout + done.stderr
-    return data
+    with run_lock(tmp_path_factory, "demo-template") as run:
+        data = run / "demo-template"
+        if not data.exists():
+            stage = run / "demo-template.partial"
+            shutil.rmtree(stage, ignore_errors=True)
+            done = subprocess.run([sys.executable, "-c", "from backend.cli.main import main; main()", "demo",
+                                   "--no-serve", "--data-dir", str(stage)],
+                                  cwd=ROOT, capture_output=True, text=True, timeout=300)
+            assert done.returncode == 0, done.stdout + done.stderr
+            stage.rename(data)
+        return data
 
 
 def hold(backend_url: str, unit: str, reason: str = "QA: suspected contamination") -> dict[str, Any]:
@@ -165,17 +173,7 @@ def plant(demo_template: Path, tmp_path: Path) -> Iterator[Plant]:
     p.close()
 
 
-# -- the PWA: built once per session, served by the backend in its own process -----------------------------------
-@pytest.fixture(scope="session")
-def pwa_bundle(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Built once per session by the same code as `lotline build-app`."""
-    if _missing():
-        pytest.skip(_missing())
-    from mobile.pwa.builder import ensure_bundle
-
-    return ensure_bundle(tmp_path_factory.mktemp("pwa") / "app", say=lambda _: None).path
-
-
+# -- the PWA (tests/conftest.py builds it once per run), served by the backend in its own process ----------------
 @pytest.fixture
 def demo_backend(pwa_bundle: Path, demo_template: Path, tmp_path: Path) -> Iterator[BackendProcess]:
     """A copy of the demo plant, served with the PWA by the backend in its own process."""

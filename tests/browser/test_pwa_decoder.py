@@ -9,6 +9,7 @@ import io
 import json
 import random
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import cv2
@@ -29,12 +30,9 @@ SEED = 20261211
 
 
 @pytest.fixture(scope="module")
-def page(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PyodidePage]:
-    from mobile.pwa.builder import ensure_bundle
-
+def page(tmp_path_factory: pytest.TempPathFactory, pwa_bundle: Path) -> Iterator[PyodidePage]:
     tmp = tmp_path_factory.mktemp("pwa-decoder")
-    bundle = ensure_bundle(tmp_path_factory.getbasetemp() / "pwa-decoder-bundle", say=lambda _: None).path
-    server = BackendProcess(bundle, tmp / "data")
+    server = BackendProcess(pwa_bundle, tmp / "data")
     browser = launch(tmp)
     try:
         yield PyodidePage(browser, server.url)
