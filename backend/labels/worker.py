@@ -63,7 +63,6 @@ class PrintWorker:
     async def start(self) -> None:
         self._loop = asyncio.get_running_loop()
         self._wakeup = asyncio.Event()
-        await asyncio.to_thread(self._requeue_stale)
         self._task = asyncio.create_task(self._run(), name="lotline-print-worker")
 
     async def stop(self) -> None:
@@ -81,9 +80,13 @@ class PrintWorker:
 
     async def _run(self) -> None:
         assert self._wakeup is not None
-        while True:
+        requeued = False  # stale claims are requeued once, in the loop: the app starts even on a database not yet
+        while True:       # migrated (the worker then logs and looks again), as the rest of the app does
             self._wakeup.clear()
             try:
+                if not requeued:
+                    await asyncio.to_thread(self._requeue_stale)
+                    requeued = True
                 for job_id in await asyncio.to_thread(self._claim_due):
                     await self._attempt(job_id)
                 wait = await asyncio.to_thread(self._seconds_to_next)
