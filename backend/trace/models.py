@@ -12,9 +12,11 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import Column, Index, Integer, PrimaryKeyConstraint, SmallInteger, UniqueConstraint
-from sqlmodel import Field, SQLModel
+from sqlalchemy.orm import relationship
+from sqlmodel import Field, Relationship, SQLModel
 
 from shared_models.enums import EdgeKind, LineRole
+from shared_models.trace import Event
 from shared_models.types import UTCDateTime, enum_type, new_id
 
 
@@ -121,3 +123,6 @@ class EventLine(SQLModel, table=True):
     from_location_id: str | None = Field(default=None, foreign_key="location.id")
     to_location_id: str | None = Field(default=None, foreign_key="location.id")
     book_qty: float | None = None  # count events: what the book said at count time
+    # Tells the unit of work that an event goes in before its lines: mappers it cannot order by a relationship it
+    # flushes by class path, and backend.trace.models.EventLine sorts before shared_models.trace.Event.
+    event: Event | None = Relationship(sa_relationship=relationship(Event))

@@ -63,7 +63,9 @@ def assert_trace_as_walked(session: Session, code: str, direction: Direction, *,
     paged = paged_trace(session, code, direction, page=page, max_depth=max_depth)
     walked = trace_by_walk(session, SYSTEM, code, direction, max_depth=max_depth, max_nodes=10**9)
     assert paged.total_nodes == walked.total_nodes == len(paged.nodes)
-    assert [n.model_dump() for n in paged.nodes] == [n.model_dump() for n in walked.nodes]
+    by_place = sorted(paged.nodes, key=lambda n: (n.depth, n.code))  # pages come by depth, then node number
+    assert [n.model_dump() for n in by_place] == [n.model_dump() for n in walked.nodes]
+    assert paged.nodes[0].id == paged.root.id and [n.depth for n in paged.nodes] == sorted(n.depth for n in paged.nodes)
     key = lambda e: (e.parent_id, e.child_id, e.event_id)  # noqa: E731
     assert sorted(map(key, paged.edges)) == sorted(map(key, walked.edges))
     assert len(paged.edges) == len(walked.edges)  # each edge once
