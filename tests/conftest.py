@@ -44,12 +44,14 @@ BULKY_ROWS = 2000  # a PostgreSQL table holding this many rows after a test is e
 @pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """For xdist's `--dist loadgroup --no-loadscope-reorder` (./dev test): a module's tests run in one worker, so
-    what the module builds once is built once; and the slowest modules (the browser's, then sync's, minutes each)
-    are handed out first, so no worker is left with one of them at the end."""
+    what the module builds once is built once; the browser tests all run in one worker (two Chromiums running the
+    PWA at once starve each other on 2 cores), and go out first, then sync's slow modules, so no worker is left
+    with minutes of them at the end."""
     first = ("tests/browser/", "tests/sync/")
     items.sort(key=lambda item: next((n for n, d in enumerate(first) if item.nodeid.startswith(d)), len(first)))
     for item in items:
-        item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::")[0]))
+        module = item.nodeid.split("::")[0]
+        item.add_marker(pytest.mark.xdist_group("browser" if module.startswith(first[0]) else module))
 
 
 def run_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
