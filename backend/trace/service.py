@@ -27,18 +27,19 @@ from shared_models.enums import Direction
 
 # The trace's units other than the root: forward its reach rows as ancestor, backward as descendant.
 _SIDE = {Direction.FORWARD: ("ancestor", "descendant"), Direction.BACKWARD: ("descendant", "ancestor")}
+# Units are looked up by node one at a time (a scalar subquery): PostgreSQL, taking the trace for a few hundred
+# rows, would otherwise read the whole of reach_node into a hash.
 PAGE_SQL = """
-SELECT d.unit_id, t.depth, t.node FROM (
+SELECT (SELECT d.unit_id FROM reach_node d WHERE d.node = t.node), t.depth, t.node FROM (
   SELECT r.{far} AS node, r.depth FROM reach r
   WHERE r.{near} = :node AND r.depth <= :max_depth
     AND (r.depth > :after_depth OR (r.depth = :after_depth AND r.{far} > :after_node))
   ORDER BY r.depth, r.{far} LIMIT :limit
-) t JOIN reach_node d ON d.node = t.node
-ORDER BY t.depth, t.node
+) t ORDER BY t.depth, t.node
 """
 # Backward, the units before the page (ancestors are few): their edges to parents on the page belong to it.
 EARLIER_SQL = """
-SELECT d.unit_id, r.depth, r.{far} FROM reach r JOIN reach_node d ON d.node = r.{far}
+SELECT (SELECT d.unit_id FROM reach_node d WHERE d.node = r.{far}), r.depth, r.{far} FROM reach r
 WHERE r.{near} = :node AND r.depth <= :max_depth
   AND (r.depth < :after_depth OR (r.depth = :after_depth AND r.{far} <= :after_node))
 """
@@ -51,15 +52,18 @@ FROM unit u LEFT JOIN item i ON i.id = u.item_id LEFT JOIN supplier sp ON sp.id 
 WHERE u.id IN_IDS
 """
 # The edges from units given by id (on the `page` side) to units of the trace (the `other` side), with where those
-# stand in it (depth, node; the root at 0, 0), no deeper than :cap. Every unit has few parents; a lot may have
-# thousands of children, which the reach rows and the depth cap turn away before their event is read. The edges are
-# found first (MATERIALIZED, CROSS JOIN): both planners otherwise start from the trace's reach rows, all of them.
+# stand in it (depth, node; the root at 0, 0), no deeper than :cap. The edges come first (MATERIALIZED), their other
+# unit's node by a scalar subquery, then its reach row: both planners otherwise start from the trace's reach rows
+# and read all of reach_node. To children (a lot has thousands) the reach row turns a child away before its event
+# is read.
 EDGES_SQL = """
 WITH e AS MATERIALIZED (
-  SELECT id, parent_id, child_id, qty, kind, event_id FROM genealogy_edge WHERE {page} IN_IDS)
-SELECT e.id, e.parent_id, e.child_id, e.qty, e.kind, e.event_id, ev.type, ev.occurred_at, r.depth, o.node
-FROM e CROSS JOIN reach_node o CROSS JOIN reach r JOIN event ev ON ev.id = e.event_id
-WHERE o.unit_id = e.{other} AND r.{far} = o.node AND r.{near} = :node AND r.depth <= :cap
+  SELECT id, parent_id, child_id, qty, kind, event_id,
+         (SELECT o.node FROM reach_node o WHERE o.unit_id = genealogy_edge.{other}) AS other_node
+  FROM genealogy_edge WHERE {page} IN_IDS)
+SELECT e.id, e.parent_id, e.child_id, e.qty, e.kind, e.event_id, ev.type, ev.occurred_at, r.depth, r.{far}
+FROM e CROSS JOIN reach r JOIN event ev ON ev.id = e.event_id
+WHERE r.{far} = e.other_node AND r.{near} = :node AND r.depth <= :cap
 UNION ALL
 SELECT e.id, e.parent_id, e.child_id, e.qty, e.kind, e.event_id, ev.type, ev.occurred_at, 0, 0
 FROM e JOIN event ev ON ev.id = e.event_id WHERE e.{other} = :root
