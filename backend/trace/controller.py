@@ -12,6 +12,7 @@ from backend.deps import Caller, Config, Db
 from backend.trace.resolver import resolve
 from backend.trace.schemas import ResolvedPublic, TraceGraph
 from backend.trace.service import trace
+from shared_models.bounds import INT64_MAX
 from shared_models.enums import Direction, Role
 
 
@@ -25,7 +26,7 @@ class TraceController(Controller):
               direction: FromQuery[Direction] = Direction.BACKWARD,
               depth: Annotated[int | None, Parameter(ge=1, le=64)] = None,
               cursor: Annotated[str | None, Parameter(max_length=1000)] = None,
-              limit: Annotated[int | None, Parameter(ge=1)] = None) -> TraceGraph:
+              limit: Annotated[int | None, Parameter(ge=1, le=INT64_MAX)] = None) -> TraceGraph:
         """A page of the trace: `limit` units (at most the configured trace_max_nodes, which is the default), then
         `next_cursor` for the next page, until it is null."""
         size = min(limit or settings.trace_max_nodes, settings.trace_max_nodes)

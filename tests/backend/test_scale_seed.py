@@ -68,7 +68,7 @@ def first_codes(engine: Engine) -> list[str]:
 
 
 def without_time(stats: ScaleStats) -> ScaleStats:
-    return {k: v for k, v in stats.items() if k != "seconds"}
+    return {k: v for k, v in stats.items() if not k.endswith("seconds")}  # timings differ run to run
 
 
 def test_the_same_seed_generates_the_same_history(engine: Engine, stats: ScaleStats, tmp_path: Path,
