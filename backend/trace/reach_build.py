@@ -183,12 +183,9 @@ def rebuild(conn: Connection, progress: Progress | None = None) -> dict[str, int
         reach_rows.extend((r.node, d, n) for d, n in sorted(r.pairs.items()))
         item_rows.extend((r.node, i, n) for i, n in sorted(r.items.items()))
         shipment_rows.extend((r.node, e, u, *v) for (e, u), v in sorted(r.shipments.items()))
-        if len(reach_rows) >= BATCH:
-            counts["reach"] += writer.write(Reach.__table__, reach_rows)  # type: ignore[attr-defined]
-    counts["reach"] += writer.write(Reach.__table__, reach_rows)  # type: ignore[attr-defined]
-    counts["reach_node"] = writer.write(ReachNode.__table__, node_rows)  # type: ignore[attr-defined]
-    counts["reach_item"] = writer.write(ReachItem.__table__, item_rows)  # type: ignore[attr-defined]
-    counts["reach_shipment"] = writer.write(ReachShipment.__table__, shipment_rows)  # type: ignore[attr-defined]
+        if len(reach_rows) >= BATCH or len(node_rows) >= BATCH:
+            _write_all(writer, counts, node_rows, reach_rows, item_rows, shipment_rows)
+    _write_all(writer, counts, node_rows, reach_rows, item_rows, shipment_rows)
     counts["shipped_line"] = writer.write(ShippedLine.__table__, [  # type: ignore[attr-defined]
         (n, ln.event_id, ln.customer_id, ln.occurred_at, ln.uom, ln.container, ln.qty, ln.first_to_customer,
          ln.first_shipment) for n, held in sorted(graph.lines.items()) for ln in held])
@@ -198,6 +195,11 @@ def rebuild(conn: Connection, progress: Progress | None = None) -> dict[str, int
         conn.execute(text("SELECT setval(pg_get_serial_sequence('reach_node', 'node'), "
                           "COALESCE(MAX(node), 0) + 1, false) FROM reach_node"))
     return counts
+
+
+def _write_all(writer: _Writer, counts: dict[str, int], *rows: list[tuple[Any, ...]]) -> None:
+    for table, held in zip((ReachNode, Reach, ReachItem, ReachShipment), rows, strict=True):
+        counts[table.__tablename__] += writer.write(table.__table__, held)  # type: ignore[attr-defined]
 
 
 class _Writer:

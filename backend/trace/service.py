@@ -153,6 +153,7 @@ def _edges(session: Session, direction: Direction, page: dict[str, Key], params:
         levels: dict[int, list[str]] = {}
         for uid, (depth, _node) in page.items():
             levels.setdefault(depth, []).append(uid)
+        levels.pop(0, None)  # the root: nothing comes before it (an edge from it to itself came with its parents)
         for level, at_level in sorted(levels.items()):
             found.update((r[0], tuple(r[:8])) for r in edges_from(at_level, "parent_id", level))
     edges = []
