@@ -12,7 +12,7 @@ from sqlmodel import Session, select
 
 from backend.auth.errors import TokenRevoked, UnknownUser, UserInactive
 from backend.auth.models import User
-from backend.auth.passwords import hash_password, needs_rehash, verify_password
+from backend.auth.passwords import hash_password, needs_rehash, verify_decoy, verify_password
 from backend.auth.principal import Principal
 from backend.auth.throttle import Throttle, ThrottleLimits
 from backend.errors import Conflict, InvalidInput, NotFound, Unauthorized
@@ -53,6 +53,8 @@ def authenticate(session: Session, username: str, password: str, *, limits: Thro
     throttle.check()
     user = session.exec(select(User).where(User.username == username)).first()
     # Same message for unknown user and wrong password: don't reveal which usernames exist.
+    if user is None or not user.active:
+        verify_decoy(password)  # as slow as a wrong password: timing must not tell which usernames exist
     if user is None or not user.active or not verify_password(user.password_hash, password):
         throttle.failed()
         session.commit()

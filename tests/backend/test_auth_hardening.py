@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Literal
 from datetime import timedelta
 
 import jwt
 import pytest
+from argon2 import PasswordHasher
 from litestar.testing import TestClient
 from sqlalchemy.engine import Engine
-from sqlmodel import Session
+from sqlmodel import Session, update
 
 from backend.app import create_app
+from backend.auth import passwords
 from backend.auth.errors import LoginThrottled
 from backend.auth.models import User
 from backend.auth.principal import Principal
@@ -107,6 +110,33 @@ def test_a_throttled_username_may_log_in_again_once_the_window_has_passed(sessio
         attempt("qa-pass-1", 899)
     assert throttled.value.retry_after_s == 1
     assert attempt("qa-pass-1", 900).username == "qa"
+
+
+class _CountingHasher(PasswordHasher):
+    """A cheap hasher that counts the argon2 verifications it does."""
+
+    def __init__(self) -> None:
+        super().__init__(time_cost=1, memory_cost=8, parallelism=1)
+        self.verified = 0
+
+    def verify(self, hash: str | bytes, password: str | bytes) -> Literal[True]:  # noqa: A002 - argon2's name
+        self.verified += 1
+        return super().verify(hash, password)
+
+
+@pytest.mark.parametrize("username", ["qa", "nobody-by-this-name", "inactive"])
+def test_every_failed_login_costs_one_password_verification(session: Session, plant: Plant, username: str,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """An unknown or inactive username is checked against a decoy hash: it answers as slowly as a wrong password, so
+    the time a login takes does not tell which usernames exist."""
+    create_user(session, username="inactive", password="inactive-pass", role=Role.INSPECTOR)
+    session.exec(update(User).where(User.username == "inactive").values(active=False))  # type: ignore[call-overload]
+    session.commit()
+    hasher = _CountingHasher()
+    monkeypatch.setattr(passwords, "_hasher", hasher)
+    with pytest.raises(Unauthorized, match="Unknown username or wrong password"):
+        authenticate(session, username, "wrong-password", limits=ThrottleLimits(per_user=5, per_ip=20, window_s=900))
+    assert hasher.verified == 1
 
 
 # -- the caller is who their row says now ----------------------------------------------------------------------------
