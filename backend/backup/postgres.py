@@ -81,11 +81,22 @@ def _snapshot_facts(conn: Connection, schema: str) -> tuple[str | None, dict[str
     if "alembic_version" in counts:
         revision = conn.execute(text(f"SELECT version_num FROM {q}.alembic_version")).scalar()
     publications: dict[str, list[str]] = {}
-    for pub, table in conn.execute(text(
-            "SELECT pubname, tablename FROM pg_publication_tables WHERE schemaname = :s ORDER BY 1, 2"),
-            {"s": schema}):
+    for pub, table in conn.execute(text(_PUBLISHED_SQL), {"s": schema}):
         publications.setdefault(pub, []).append(table)
     return revision, counts, publications
+
+
+# The tables of one schema that publications name one by one (what `restore` publishes again: a FOR ALL TABLES
+# publication takes the restored tables by itself), read from the catalogs alone. pg_publication_tables would be
+# shorter, but its function opens every published table of every schema: a table another session drops meanwhile
+# (tests run in parallel, each in its own schema) fails the whole query with "could not open relation with OID".
+_PUBLISHED_SQL = """
+    SELECT p.pubname, c.relname FROM pg_publication p
+      JOIN pg_publication_rel r ON r.prpubid = p.oid
+      JOIN pg_class c ON c.oid = r.prrelid
+      JOIN pg_namespace n ON n.oid = c.relnamespace
+     WHERE n.nspname = :s
+     ORDER BY 1, 2"""
 
 
 def dump(engine: Engine, schema: str, dest: Path) -> tuple[str | None, dict[str, int], dict[str, Any]]:

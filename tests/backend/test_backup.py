@@ -259,6 +259,27 @@ def test_restore_refuses_while_other_sessions_use_the_postgres_database(engine: 
 
 
 @pytest.mark.parametrize("engine", [pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True)
+def test_tables_published_one_by_one_are_published_again_after_a_restore(engine: Engine, plant: Plant,
+                                                                         fresh: Target, tmp_path: Path) -> None:
+    """The PowerSync Service reads a publication: a restore that dropped the schema must put its tables back in it.
+    Another schema's publication (parallel tests) is not this backup's business."""
+    schema, pub = current_schema(engine), f"lotline_pub_{os.getpid()}"
+    with engine.begin() as conn:
+        conn.execute(text(f'CREATE PUBLICATION {pub} FOR TABLE "{schema}".event, "{schema}".unit'))
+    try:
+        path, manifest = take_backup(engine, tmp_path / "published.tar.gz")
+        assert manifest.postgres["publications"][pub] == ["event", "unit"]
+        restore_backup(path, engine, assume_yes=True)
+        with engine.connect() as conn:
+            published = conn.execute(text("SELECT tablename FROM pg_publication_tables WHERE pubname = :p "
+                                          "AND schemaname = :s ORDER BY 1"), {"p": pub, "s": schema}).scalars()
+            assert list(published) == ["event", "unit"]
+    finally:
+        with engine.begin() as conn:
+            conn.execute(text(f"DROP PUBLICATION IF EXISTS {pub}"))
+
+
+@pytest.mark.parametrize("engine", [pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True)
 def test_a_missing_pg_dump_is_named(engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PATH", str(tmp_path))
     with pytest.raises(BackupToolMissing, match="pg_dump"):
