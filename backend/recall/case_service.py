@@ -11,6 +11,8 @@ from sqlalchemy import func, text
 from sqlmodel import Session, select
 
 from backend.auth.principal import Principal
+from backend.coding.allocation import find_rule, take
+from backend.coding.models import NumberKind
 from backend.db import atomic
 from backend.errors import Forbidden, InvalidInput, NotFound
 from backend.fonts import FONT_DIRS
@@ -103,6 +105,11 @@ class RecallService:
         return case
 
     def _next_code(self) -> str:
+        """From the plant's recall-case numbering rule when one is set up (coding); otherwise RC-<date>-<n>,
+        counted under the writer lock this command holds."""
+        rule = find_rule(self.session, NumberKind.RECALL_CASE, site=None, item=None, item_group=None)
+        if rule is not None:
+            return take(self.session, rule).numbers[0]
         prefix = f"RC-{utcnow():%Y%m%d}-"
         taken = self.session.exec(select(func.count()).select_from(RecallCase)
                                   .where(RecallCase.code.startswith(prefix))).one()  # type: ignore[attr-defined]

@@ -21,6 +21,7 @@ from backend.app import create_app
 from backend.auth.models import User
 from backend.auth.principal import Principal
 from backend.auth.service import principal_of
+from backend.coding.models import NumberingRule, NumberKind
 from backend.config import Settings
 from backend.errors import InvalidInput
 from backend.production.models import OperationReport, WorkOrder
@@ -234,6 +235,18 @@ def test_the_sync_stream_carries_the_recalled_status_to_the_site(demo_client: Te
 
 
 # -- opening -----------------------------------------------------------------------------------------------------
+def test_case_codes_come_from_the_plants_recall_case_numbering_rule_when_there_is_one(demo: Session) -> None:
+    service = recalls(demo)
+    assert re.fullmatch(r"RC-\d{8}-001", service.open_case("Default", "No rule yet", codes=[CASE_LOT]).code)
+    demo.add(NumberingRule(code="RECALLS", kind=NumberKind.RECALL_CASE, width=4, pattern=[
+        {"part": "literal", "value": "QA-RC-"}, {"part": "YYYY"}, {"part": "literal", "value": "-"},
+        {"part": "seq"}]))
+    demo.commit()
+    year = datetime.now(UTC).year
+    assert [service.open_case(f"Case {n}", "Numbered", codes=[CASE_LOT]).code for n in range(2)] == \
+        [f"QA-RC-{year}-0001", f"QA-RC-{year}-0002"]
+
+
 def test_a_case_from_a_carton_code_takes_its_meters_and_a_pdf_comes_out_without_cjk_fonts(
         demo: Session, tmp_path: Path) -> None:
     service = recalls(demo, font_dirs=[tmp_path])  # no font there: the core-font fallback
