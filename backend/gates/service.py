@@ -7,12 +7,12 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-import yaml
 from sqlalchemy import func, or_
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
 
+from backend.assets import read_yaml
 from backend.db import begin_write
 from backend.errors import InvalidInput, NotFound
 from backend.gates.models import GateRule
@@ -58,7 +58,7 @@ def validate_rule(rule: GateRuleData) -> GateRuleData:
 def default_rules(path: Path = RULES_FILE) -> list[GateRuleData]:
     """The rules shipped in assets/gates.yaml; raises ValueError naming the rule that is wrong."""
     rules = []
-    for rule in rules_from_entries(yaml.safe_load(path.read_text(encoding="utf-8"))["rules"], path.name):
+    for rule in rules_from_entries(read_yaml(path)["rules"], path.name):
         try:
             rules.append(validate_rule(rule))
         except ValueError as exc:

@@ -6,11 +6,11 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import BaseModel, ValidationError
 from sqlalchemy import or_
 from sqlmodel import Session, select
 
+from backend.assets import read_yaml
 from backend.db import atomic
 from backend.errors import Conflict, NotFound
 from backend.masterdata.errors import StaleVersion
@@ -163,7 +163,7 @@ def _checked(code: str, fields: dict[str, Any]) -> dict[str, Any]:
 def load_demo_plans(session: Session, path: Path = PLANS_FILE) -> dict[str, list[str]]:
     """Adds the plans of `path` whose item (matched by part no.) exists and whose code is new, and marks the
     item of an active IQC plan as needing IQC, so its receipts wait in quarantine for that plan. Commits once."""
-    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    raw = read_yaml(path)
     service = PlanService(session)
     loaded: list[str] = []
     skipped: list[str] = []

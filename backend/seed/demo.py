@@ -12,9 +12,9 @@ from pathlib import Path
 from typing import Any
 from uuid import NAMESPACE_URL, uuid5
 
-import yaml
 from sqlmodel import Session, select
 
+from backend.assets import read_yaml
 from backend.auth.models import User
 from backend.auth.passwords import hash_password
 from backend.auth.principal import SYSTEM
@@ -32,7 +32,7 @@ START = datetime(2026, 10, 5, 0, 30, tzinfo=UTC)  # 08:30 in Suzhou
 
 
 def load_plant_file(path: Path = PLANT_FILE) -> dict[str, Any]:
-    return yaml.safe_load(path.read_text(encoding="utf-8"))
+    return read_yaml(path)
 
 
 def is_seeded(session: Session) -> bool:

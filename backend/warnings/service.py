@@ -10,7 +10,6 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import ValidationError
 from sqlalchemy import update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -18,6 +17,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, select
 
 import backend.tables  # noqa: F401 - every table: foreign keys resolve wherever this runs
+from backend.assets import read_yaml
 from backend.auth.principal import Principal
 from backend.db import atomic
 from backend.errors import InvalidInput, NotFound
@@ -38,7 +38,7 @@ LIVE = (WarningState.OPEN, WarningState.ACKNOWLEDGED)
 
 def default_rules(path: Path = RULES_FILE) -> list[dict[str, Any]]:
     """The rules shipped in assets/warning_rules.yaml, checked; raises ValueError naming the wrong one."""
-    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    raw = read_yaml(path)
     rules = []
     for entry in raw["rules"]:
         try:
