@@ -25,11 +25,14 @@ from pydantic import BaseModel, ValidationError
 from mobile.i18n import Msg
 from mobile.viewmodels.api import BackendApi
 from mobile.viewmodels.gating import Gates
+from mobile.viewmodels.numbers import NumberPool
 from mobile.viewmodels.replica import Replica
 from shared_models.commands import EventCommand
 from shared_models.enums import Role
 from sync.client import Backoff, HttpConnector, LocalStore, SyncClient, SyncStatus
 from sync.client.adapters import DiskStorage, Storage
+
+NUMBERS_EVERY_S = 60.0  # while online, the number pool reports use and tops up this often (and whenever it runs low)
 
 # Starts a coroutine function as a task on the app's event loop (Flet: `page.run_task`); by default asyncio's.
 RunTask = Callable[[Callable[[], Awaitable[None]]], Any]
@@ -110,9 +113,12 @@ class Handheld:
         self.replica = Replica(self.store)
         self.gates = gates or Gates(self.replica)
         self.device_id = device_id or f"handheld-{self.store.client_id[:8]}"
+        self.numbers = NumberPool(self.store, api, self.device_id,
+                                  site_code=lambda: (self.replica.site(self.site_id) or {}).get("code"))
         self.client: SyncClient | None = None
         self._stop: asyncio.Event | None = None
         self._running: Any = None  # what run_task returned (a Task, or Flet's Future)
+        self._topping: Any = None
         self._ended: asyncio.Event | None = None
 
     # -- time and ids ------------------------------------------------------------------------------------------
@@ -165,8 +171,18 @@ class Handheld:
             finally:
                 ended.set()
 
+        async def keep_numbers() -> None:  # SSCC blocks topped up while online (numbers.py)
+            while not stop.is_set():
+                self.numbers.wanted.clear()
+                await self.numbers.top_up()
+                waits = [asyncio.ensure_future(stop.wait()), asyncio.ensure_future(self.numbers.wanted.wait())]
+                await asyncio.wait(waits, timeout=NUMBERS_EVERY_S, return_when=asyncio.FIRST_COMPLETED)
+                for wait in waits:
+                    wait.cancel()
+
         self.client, self._stop, self._ended = client, stop, ended
         self._running = (run_task or _create_task)(follow)
+        self._topping = (run_task or _create_task)(keep_numbers)  # kept: a task nobody holds may be collected
         return client
 
     def sync_now(self) -> None:

@@ -1,35 +1,17 @@
-"""Shipping (发货): scan the units for a customer, pack them into a new SSCC container made on the handheld, and
-ship the container — a pack and a ship command queued in one local transaction."""
+"""Shipping (发货): scan the units for a customer, pack them into a new SSCC container numbered on the handheld
+from the block the backend reserved for it (mobile/viewmodels/numbers.py), and ship the container — a pack and a
+ship command queued in one local transaction."""
 
 from __future__ import annotations
 
-import zlib
 from dataclasses import dataclass, field
 
 from mobile.i18n import Msg
 from mobile.viewmodels.context import CommandInvalid, Handheld, build
 from mobile.viewmodels.flow import Flow
+from mobile.viewmodels.numbers import NoNumbersLeft
 from mobile.viewmodels.replica import Resolved, Row
 from shared_models import commands as cmd
-from shared_models.gs1 import compute_check_digit
-
-DEFAULT_COMPANY_PREFIX = "0614141"  # GS1's example prefix, as the backend uses for a site without a GLN
-SSCC_EXTENSION = "8"                 # the backend numbers with extension 0: handheld-made SSCCs never collide
-COUNTER_KEY = "app.sscc_counter"
-
-
-def next_sscc(hh: Handheld) -> str:
-    """Extension digit + company prefix + serial reference (2 digits of this device, then a counter) + check."""
-    site = hh.replica.site(hh.site_id) or {}
-    prefix = (site.get("gln") or DEFAULT_COMPANY_PREFIX)[:7]
-    device = zlib.crc32(hh.store.client_id.encode()) % 100
-    with hh.store.write() as db:
-        row = db.execute("SELECT value FROM kv WHERE key = ?", (COUNTER_KEY,)).fetchone()
-        counter = int(row[0]) + 1 if row else 1
-        hh.store.kv_set(db, COUNTER_KEY, str(counter))
-    width = 17 - len(SSCC_EXTENSION) - len(prefix) - 2
-    body = f"{SSCC_EXTENSION}{prefix}{device:02d}{counter % 10**width:0{width}d}"
-    return body + str(compute_check_digit(body))
 
 
 @dataclass
@@ -92,7 +74,13 @@ class ShipViewModel(Flow):
         if not any(c["code"] == f.customer for c in self.customers):
             self.fail(Msg.of("ship.choose_customer"))
             return False
-        sscc = next_sscc(self.hh)
+        try:
+            sscc = self.hh.numbers.take()
+        except NoNumbersLeft as exc:
+            self.fail(exc.msg)
+            if self.hh.numbers.problem:
+                self.state.warnings.append(Msg.of("numbers.refused", detail=self.hh.numbers.problem))
+            return False
         try:
             pack = build(cmd.Pack, **self.hh.base(), container=sscc, units=list(f.units), location=f.location)
             ship = build(cmd.Ship, **self.hh.base(), customer=f.customer, reference=f.reference,

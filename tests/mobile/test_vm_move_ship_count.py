@@ -1,5 +1,5 @@
-"""Put-away, shipping (pack into a handheld-made SSCC, then ship) and the blind count that sends the book
-quantity the handheld saw."""
+"""Put-away, shipping (pack into an SSCC from the handheld's reserved block, then ship) and the blind count that
+sends the book quantity the handheld saw."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from mobile.i18n import Msg
 from mobile.scanner import ScanPipeline
 from mobile.viewmodels.context import Handheld
 from mobile.viewmodels.move import MoveViewModel
-from mobile.viewmodels.ship import ShipViewModel, next_sscc
+from mobile.viewmodels.ship import ShipViewModel
 from mobile.viewmodels.stocktake import StocktakeViewModel
 from shared_models.gs1 import validate_sscc
 from tests.mobile.handheld_fixtures import make_handheld, queued
@@ -20,9 +20,15 @@ from tests.mobile.handheld_fixtures import make_handheld, queued
 SCAN = ScanPipeline()
 
 
+# Two SSCCs of a block as the backend reserves them (company prefix 6901234, extension 0): GS1's check digits.
+BLOCK = {"id": "block-1", "numbers": ["069012340000000016", "069012340000000023"]}
+
+
 @pytest.fixture
 def hh(tmp_path: Path) -> Handheld:
-    return make_handheld(tmp_path)[0]
+    handheld = make_handheld(tmp_path)[0]
+    handheld.numbers.add_block(BLOCK)
+    return handheld
 
 
 def scan(vm: object, code: str) -> None:
@@ -75,14 +81,25 @@ def test_ship_packs_scanned_units_into_a_new_sscc_and_ships_it_in_one_transactio
     assert vm.submit(), vm.state.error
     pack, ship = queued(hh)
     sscc = vm.last_container
-    assert sscc is not None and validate_sscc(sscc) == sscc and sscc.startswith("86901234")
+    assert sscc == BLOCK["numbers"][0] and validate_sscc(sscc) == sscc
     assert (pack["kind"], pack["container"], pack["units"], pack["location"]) == \
         ("pack", sscc, ["FG-MTR-01/SN1", "FG-MTR-01/SN2"], "SZ-FG-01")
     assert (ship["kind"], ship["customer"], ship["lines"]) == \
         ("ship", "CUS-SGJS", [{"unit": sscc, "qty": None, "from_location": "SZ-FG-01"}])
     batch = hh.store.next_batch(10)
     assert batch[0].tx_id == batch[1].tx_id  # one local transaction
-    assert next_sscc(hh) != sscc
+    assert hh.numbers.take() == BLOCK["numbers"][1]
+
+
+def test_ship_without_numbers_left_says_to_connect_and_queues_nothing(hh: Handheld) -> None:
+    hh.numbers.take()
+    hh.numbers.take()
+    vm = ShipViewModel(hh)
+    vm.set("customer", "CUS-SGJS")
+    scan(vm, "FG-MTR-01/SN1")
+    assert not vm.submit()
+    assert vm.state.error == Msg.of("numbers.none_left", kind="SSCC")
+    assert queued(hh) == [] and vm.form.units == ["FG-MTR-01/SN1"]  # the scans wait for the numbers
 
 
 def test_ship_refuses_unusable_units_and_needs_a_customer(hh: Handheld) -> None:
