@@ -29,7 +29,9 @@ import os
 import platform
 import random
 import statistics
+import subprocess
 import time
+import types
 from collections.abc import Callable
 from typing import Any
 
@@ -68,6 +70,8 @@ def main() -> None:
     parser.add_argument("--reuse", action="store_true", help="keep a database that already has this many units")
     parser.add_argument("--samples", type=int, default=60, help="traces per kind (the walk gets a third)")
     parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--against", metavar="REV", help="also time the forward trace of backend/trace/service.py "
+                        "at this git revision, each trace beside today's (before and after in one run)")
     args = parser.parse_args()
     RESULTS.mkdir(parents=True, exist_ok=True)
     args.data_dir.mkdir(parents=True, exist_ok=True)
@@ -166,9 +170,14 @@ def measure(db: str, engine: Engine, stats: dict[str, Any], reused: bool, units:
             s, SYSTEM, c, Direction.BACKWARD, max_depth=MAX_DEPTH, max_nodes=OLD_CAP))[0]
             for code in backward_codes[:old_n]]
     with console.status(f"{db} {units:,}: {len(forward_codes)} forward traces"):
-        first = [timed(engine, lambda s, c=code: trace(s, SYSTEM, c, Direction.FORWARD, max_depth=MAX_DEPTH,
-                                                       max_nodes=FIRST_PAGE)) for code in forward_codes]
-        whole = [whole_trace(engine, code) for code in forward_codes]
+        before = service_at(args.against) if args.against else None
+        first, whole, first_before, whole_before = [], [], [], []
+        for code in forward_codes:  # each trace beside the same trace by the code --against names
+            for run, firsts, wholes in ((trace, first, whole), (before, first_before, whole_before)):
+                if run is not None:
+                    firsts.append(timed(engine, lambda s, c=code, f=run: f(s, SYSTEM, c, Direction.FORWARD,
+                                                                           max_depth=MAX_DEPTH, max_nodes=FIRST_PAGE)))
+                    wholes.append(whole_trace(engine, code, run))
         forward_old = [timed(engine, lambda s, c=code: trace_by_walk(
             s, SYSTEM, c, Direction.FORWARD, max_depth=MAX_DEPTH, max_nodes=OLD_CAP)) for code in forward_codes[:old_n]]
     with console.status(f"{db} {units:,}: recall scope of {wide}"):
@@ -206,6 +215,11 @@ def measure(db: str, engine: Engine, stats: dict[str, Any], reused: bool, units:
                    and scope.finished_units == scope_old.finished_units},
         "recall_walk": {"runs_ms": [round(ms, 1) for ms in recall_old_ms],
                         "median_ms": round(statistics.median(recall_old_ms), 1)},
+        "forward_against": None if not args.against else {
+            "rev": args.against, "first_page_ms": summary([ms for ms, _ in first_before]),
+            "whole_ms": summary([ms for ms, _n, _p in whole_before]),
+            "same_totals": all(g.total_nodes == b.total_nodes for (_m, g), (_n, b) in zip(first, first_before,
+                                                                                       strict=True))},
         "ratios": {"backward_p95": ratio(bo["p95"], b["p95"]), "forward_whole_p50": ratio(fo["p50"], fw["p50"]),
                    "forward_first_page_p50": ratio(fo["p50"], fp["p50"]),
                    "recall": ratio(statistics.median(recall_old_ms), statistics.median(recall_ms))},
@@ -224,14 +238,23 @@ def timed(engine: Engine, run: Callable[[Session], Any]) -> tuple[float, Any]:
     return elapsed, answer
 
 
-def whole_trace(engine: Engine, code: str) -> tuple[float, int, int]:
+def service_at(rev: str) -> Callable[..., Any]:
+    """`trace` as backend/trace/service.py had it at git revision `rev`."""
+    source = subprocess.run(["git", "show", f"{rev}:backend/trace/service.py"], capture_output=True, text=True,
+                            check=True, cwd=Path(__file__).resolve().parents[1]).stdout
+    module = types.ModuleType(f"trace_service_at_{rev}")
+    exec(compile(source, f"{rev}:backend/trace/service.py", "exec"), module.__dict__)
+    return module.trace  # type: ignore[no-any-return]
+
+
+def whole_trace(engine: Engine, code: str, run: Callable[..., Any] = trace) -> tuple[float, int, int]:
     """Every page of a forward trace: milliseconds, nodes, pages."""
     with Session(engine) as session:
         started = time.perf_counter()
-        graph = trace(session, SYSTEM, code, Direction.FORWARD, max_depth=MAX_DEPTH, max_nodes=WHOLE_PAGE)
+        graph = run(session, SYSTEM, code, Direction.FORWARD, max_depth=MAX_DEPTH, max_nodes=WHOLE_PAGE)
         nodes, pages = len(graph.nodes), 1
         while graph.next_cursor is not None:
-            graph = trace(session, SYSTEM, code, Direction.FORWARD, max_depth=MAX_DEPTH, max_nodes=WHOLE_PAGE,
+            graph = run(session, SYSTEM, code, Direction.FORWARD, max_depth=MAX_DEPTH, max_nodes=WHOLE_PAGE,
                           cursor=graph.next_cursor)
             nodes, pages = nodes + len(graph.nodes), pages + 1
         elapsed = (time.perf_counter() - started) * 1000
@@ -313,6 +336,12 @@ def report(r: dict[str, Any]) -> None:
               f"< {TARGETS['whole_trace_ms']:g} ms; {fw['nodes_avg']:,.0f} nodes avg (max {fw['nodes_max']:,}), "
               f"{fw['pages_avg']} pages of {fw['page']}; complete: {fw['complete']}; walk capped at {fo['cap']}, "
               f"{fo['truncated']} of {fo['samples']} truncated")
+    if r.get("forward_against"):
+        fa = r["forward_against"]
+        t.add_row(f"  forward at {fa['rev']}: first page / whole p50 / p95",
+                  f"{fa['first_page_ms']['p50']:.1f} / {fa['first_page_ms']['p95']:.1f}; "
+                  f"{fa['whole_ms']['p50']:.1f} / {fa['whole_ms']['p95']:.1f}", "", "",
+                  f"the same traces, each beside today's; same totals: {fa['same_totals']}")
     rc, ro = r["recall"], r["recall_walk"]
     t.add_row("recall scope min / median", f"{rc['min_ms']:,.1f} / " + mark(rc["median_ms"], TARGETS["recall_ms"]),
               f"{ro['median_ms']:,.1f}", f"×{r['ratios']['recall']}",

@@ -11,10 +11,10 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
-from sqlalchemy import TextClause, bindparam, text
+from sqlalchemy import TextClause, text
 from sqlmodel import Session
 
 from backend.auth.principal import Principal
@@ -44,6 +44,8 @@ WHERE r.{near} = :node AND r.depth <= :max_depth
   AND (r.depth < :after_depth OR (r.depth = :after_depth AND r.{far} <= :after_node))
 """
 COUNT_SQL = "SELECT COUNT(*) FROM reach WHERE {near} = :node AND depth <= :max_depth"
+# IN_IDS takes one JSON array of ids (see _by_ids): both planners read it as a short list and look each id up by
+# index, where a 5,000-element PostgreSQL array made them scan all of genealogy_edge or unit instead.
 DETAIL_SQL = """
 SELECT u.id, u.code, u.kind, u.status, 0, i.part_no, i.name, u.lot_no, u.serial, u.sscc,
        sp.code AS supplier, u.supplier_lot, u.expires_on, u.site_id,
@@ -52,21 +54,19 @@ FROM unit u LEFT JOIN item i ON i.id = u.item_id LEFT JOIN supplier sp ON sp.id 
 WHERE u.id IN_IDS
 """
 # The edges from units given by id (on the `page` side) to units of the trace (the `other` side), with where those
-# stand in it (depth, node; the root at 0, 0), no deeper than :cap. The edges come first (MATERIALIZED), their other
-# unit's node by a scalar subquery, then its reach row: both planners otherwise start from the trace's reach rows
-# and read all of reach_node. To children (a lot has thousands) the reach row turns a child away before its event
-# is read.
+# stand in it (depth, node; the root at 0, 0), no deeper than :cap. The edges come first (MATERIALIZED), then where
+# their other units stand, each unit once (the thousands of edges of a lot share it; CROSS JOIN holds that order on
+# SQLite), then the events of the edges kept.
 EDGES_SQL = """
 WITH e AS MATERIALIZED (
-  SELECT id, parent_id, child_id, qty, kind, event_id,
-         (SELECT o.node FROM reach_node o WHERE o.unit_id = genealogy_edge.{other}) AS other_node
-  FROM genealogy_edge WHERE {page} IN_IDS)
-SELECT e.id, e.parent_id, e.child_id, e.qty, e.kind, e.event_id, ev.type, ev.occurred_at, r.depth, r.{far}
-FROM e CROSS JOIN reach r JOIN event ev ON ev.id = e.event_id
-WHERE r.{far} = e.other_node AND r.{near} = :node AND r.depth <= :cap
-UNION ALL
-SELECT e.id, e.parent_id, e.child_id, e.qty, e.kind, e.event_id, ev.type, ev.occurred_at, 0, 0
-FROM e JOIN event ev ON ev.id = e.event_id WHERE e.{other} = :root
+  SELECT id, parent_id, child_id, qty, kind, event_id FROM genealogy_edge WHERE {page} IN_IDS),
+o AS MATERIALIZED (
+  SELECT n.unit_id, r.depth, r.{far} AS node FROM (SELECT DISTINCT {other} AS unit_id FROM e) u
+  CROSS JOIN reach_node n CROSS JOIN reach r
+  WHERE n.unit_id = u.unit_id AND r.{far} = n.node AND r.{near} = :node AND r.depth <= :cap
+  UNION ALL SELECT CAST(:root AS TEXT), 0, 0)
+SELECT e.id, e.parent_id, e.child_id, e.qty, e.kind, e.event_id, ev.type, ev.occurred_at, o.depth, o.node
+FROM e JOIN o ON o.unit_id = e.{other} JOIN event ev ON ev.id = e.event_id
 """
 Key = tuple[int, int]  # (depth, node): a unit's place in the trace's order
 
@@ -112,48 +112,48 @@ def trace(session: Session, principal: Principal, code: str, direction: Directio
 
 
 def _by_ids(session: Session, sql: str) -> TextClause:
-    """`sql` with its IN_IDS as a list the driver sends: one array on PostgreSQL (planned once, whatever its
-    length), expanded on SQLite."""
+    """`sql` with its IN_IDS taking :ids, one JSON array of ids, whatever its length."""
     if session.get_bind().dialect.name == "postgresql":
-        return text(sql.replace("IN_IDS", "= ANY(:ids)"))
-    return text(sql.replace("IN_IDS", "IN :ids")).bindparams(bindparam("ids", expanding=True))
+        return text(sql.replace("IN_IDS", "IN (SELECT value FROM json_array_elements_text(CAST(:ids AS json)))"))
+    return text(sql.replace("IN_IDS", "IN (SELECT value FROM json_each(:ids))"))
+
+
+def _ids(values: Iterable[str]) -> str:
+    return json.dumps(list(values), separators=(",", ":"))
 
 
 def _nodes(session: Session, principal: Principal, page: dict[str, Key]) -> list[TraceNode]:
-    rows = {r[0]: r for part in _chunks(list(page)) for r in session.execute(_by_ids(session, DETAIL_SQL),
-                                                                             {"ids": part})}
+    rows = {r[0]: r for r in session.execute(_by_ids(session, DETAIL_SQL), {"ids": _ids(page)}).all()}
     return [node_of_row((*rows[uid][:4], page[uid][0], *rows[uid][5:]), principal) for uid in page]
 
 
 def _edges(session: Session, direction: Direction, page: dict[str, Key], params: dict[str, Any]) -> list[TraceEdge]:
     """Edges between units of the trace, each on the page of its later unit: the page's units' edges to their
-    parents, and to their children that come earlier."""
+    parents, and to their children that come earlier (on the first page those are all on it: none to look for)."""
     near, far = _SIDE[direction]
     places: dict[str, Key] = dict(page)
     found: dict[str, tuple[Any, ...]] = {}
 
-    def edges_from(ids: list[str], side: str, cap: int) -> Iterator[Any]:
+    def edges_from(ids: Iterable[str], side: str, cap: int) -> Iterator[Any]:
         other = "parent_id" if side == "child_id" else "child_id"
         sql = _by_ids(session, EDGES_SQL.format(page=side, other=other, near=near, far=far))
-        for part in _chunks(ids):
-            for r in session.execute(sql, {**params, "ids": part, "cap": cap}):
-                places.setdefault(r[1] if other == "parent_id" else r[2], (r[8], r[9]))
-                yield r
+        for r in session.execute(sql, {**params, "ids": _ids(ids), "cap": cap}).all():
+            places.setdefault(r[1] if other == "parent_id" else r[2], (r[8], r[9]))
+            yield r
 
-    for r in edges_from(list(page), "child_id", params["max_depth"]):
+    for r in edges_from(page, "child_id", params["max_depth"]):
         found[r[0]] = tuple(r[:8])
     if direction is Direction.BACKWARD:  # children earlier in the trace, from their side: ancestors are few
         earlier = {r[0]: (r[1], r[2]) for r in session.execute(text(EARLIER_SQL.format(near=near, far=far)), params)}
         if params["root"] not in page:
             earlier[params["root"]] = (0, 0)  # the root opened the first page
         places.update(earlier)
-        found.update((r[0], tuple(r[:8])) for r in edges_from(list(earlier), "child_id", params["max_depth"])
+        found.update((r[0], tuple(r[:8])) for r in edges_from(earlier, "child_id", params["max_depth"])
                      if r[1] in page)
-    else:  # forward, from the page's side: a child comes earlier only if it lies no deeper
+    elif params["root"] not in page:  # forward, from the page's side: a child comes earlier only if no deeper
         levels: dict[int, list[str]] = {}
         for uid, (depth, _node) in page.items():
             levels.setdefault(depth, []).append(uid)
-        levels.pop(0, None)  # the root: nothing comes before it (an edge from it to itself came with its parents)
         for level, at_level in sorted(levels.items()):
             found.update((r[0], tuple(r[:8])) for r in edges_from(at_level, "parent_id", level))
     edges = []
@@ -192,7 +192,3 @@ def _after(cursor: str, root_id: str, direction: Direction, max_depth: int) -> K
         raise InvalidInput("The cursor belongs to another trace (code, direction or depth differ).",
                            cursor=cursor[:80])
     return place
-
-
-def _chunks(values: list[str], size: int = 4000) -> list[list[str]]:
-    return [values[i:i + size] for i in range(0, len(values), size)]
