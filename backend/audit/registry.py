@@ -9,7 +9,9 @@ from typing import Any
 from sqlmodel import Session, SQLModel
 
 from backend.auth.models import User
+from backend.coding.models import CodeSigningKey, NumberingRule
 from backend.gates.models import GateRule
+from backend.labels.models import LabelTemplate, PrintRule
 from backend.masterdata.models import Bom, BomLine
 from backend.production.models import Route
 from backend.quality.models import InspectionPlan
@@ -62,5 +64,9 @@ REGISTRY: dict[type[SQLModel], Audited] = {
     WarningRule: Audited("warning_rule", _attr("code"), active_field="enabled"),
     User: Audited("user", _attr("username"), active_field="active"),
     RecallCase: Audited("recall_case", _attr("code"), state_field="state"),
+    NumberingRule: Audited("numbering_rule", _attr("code"), active_field="active"),
+    CodeSigningKey: Audited("signing_key", _attr("kid"), state_field="status"),
+    LabelTemplate: Audited("label_template", lambda _s, t: f"{t.code}@v{t.version}"),
+    PrintRule: Audited("print_rule", _attr("name"), active_field="active"),
 }
 ENTITIES = sorted(a.entity for a in REGISTRY.values())

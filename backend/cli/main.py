@@ -6,6 +6,7 @@ from __future__ import annotations
 import typer
 
 from backend.cli.accounts import keys_rotate, user_add, user_end_logins
+from backend.cli.code_keys import code_keys_app
 from backend.cli.database import backup, check, db_upgrade, restore, seed, verify_log
 from backend.cli.options import console
 from backend.cli.queries import audit_trail, recall_scope, trace
@@ -32,6 +33,7 @@ app.command("audit")(audit_trail)
 app.command()(backup)
 app.command()(restore)
 keys_app.command("rotate")(keys_rotate)
+app.add_typer(code_keys_app, name="code-keys")
 
 
 def main() -> None:

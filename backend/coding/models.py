@@ -115,3 +115,8 @@ class CodeSigningKey(SQLModel, table=True):
     retired_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     revoked_reason: str = Field(default="", max_length=500)
+
+    @property
+    def id(self) -> str:
+        """The key id: what the audit trail (and anything else naming records by `id`) calls it."""
+        return self.kid

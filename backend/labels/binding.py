@@ -4,11 +4,23 @@ layer and read back before anything prints, so a label never carries a code a sc
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 from typing import Any
 
 from backend.labels.errors import LabelDataInvalid
-from shared_models.gs1 import GS1Error, GS1Message, build_digital_link, is_valid_check_digit, parse, parse_digital_link
+from backend.labels.symbols import bracketed
+from shared_models.gs1 import (
+    Element,
+    GS1Error,
+    GS1Message,
+    build_digital_link,
+    is_valid_check_digit,
+    parse_digital_link,
+)
+from shared_models.gs1.associations import check_exclusions, check_requisites, check_serialised_key
+from shared_models.gs1.element_string import SEPARATOR
 from shared_models.labels import (
     FIELDS,
     PLACEHOLDER,
@@ -51,8 +63,25 @@ def normalise(data: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
+@lru_cache(maxsize=4096)
+def _date_text(value: date, pattern: str) -> str:
+    return format_date(value, pattern)
+
+
 def text_of(value: Any, date_format: str) -> str:
-    return format_date(value, date_format) if isinstance(value, date) else str(value)
+    return _date_text(value, date_format) if isinstance(value, date) else str(value)
+
+
+@lru_cache(maxsize=1024)
+def _pieces(template: str) -> tuple[tuple[str, str | None, str | None], ...]:
+    """A text template cut once into (text before, field, its date format); the last piece has no field."""
+    out: list[tuple[str, str | None, str | None]] = []
+    at = 0
+    for m in PLACEHOLDER.finditer(template):
+        out.append((template[at:m.start()], m.group(1), m.group(2)))
+        at = m.end()
+    out.append((template[at:], None, None))
+    return tuple(out)
 
 
 def resolve(source: Source, data: LabelData) -> str | None:
@@ -62,18 +91,15 @@ def resolve(source: Source, data: LabelData) -> str | None:
     if source.field is not None:
         value = data.get(source.field)
         return None if value is None else text_of(value, source.date_format)
-    missing = False
-
-    def fill(match: Any) -> str:
-        nonlocal missing
-        value = data.get(match.group(1))
-        if value is None:
-            missing = True
-            return ""
-        return text_of(value, match.group(2) or source.date_format)
-
-    text = PLACEHOLDER.sub(fill, source.template or "")
-    return None if missing else text
+    parts: list[str] = []
+    for text, name, pattern in _pieces(source.template or ""):
+        parts.append(text)
+        if name is not None:
+            value = data.get(name)
+            if value is None:
+                return None
+            parts.append(text_of(value, pattern or source.date_format))
+    return "".join(parts)
 
 
 def holds(condition: Condition | None, data: LabelData) -> bool:
@@ -105,14 +131,56 @@ def _ai_value(part: AIValue, data: LabelData) -> str | None:
     value = data.get(part.field or "")
     if value is None:
         return None
-    return format_date(value, GS1_DATE) if isinstance(value, date) else str(value)
+    return _date_text(value, GS1_DATE) if isinstance(value, date) else str(value)
 
 
-def gs1_message(el: BarcodeElement, data: LabelData, name: str) -> GS1Message:
-    """The element's GS1 data built (every AI's linters, the pairs that exclude each other) and read back from its
-    raw element string; raises LabelDataInvalid naming the AI and the field it came from. An AI's required
+@dataclass(frozen=True, slots=True)
+class BoundGS1:
+    """An element's GS1 data, built and checked once: the message, what the encoder takes (bracketed AIs or the
+    Digital Link URI) and the raw element string's length."""
+
+    message: GS1Message
+    data: str
+    raw_length: int   # GS1-128 only (0 otherwise): what its 48-character limit counts
+
+
+class _ReadsBack(Exception):
+    def __init__(self, bound: str, back: str) -> None:
+        super().__init__(bound)
+        self.bound, self.back = bound, back
+
+
+@lru_cache(maxsize=8192)
+def _element(ai: str, value: str, today: date) -> Element:
+    """Each distinct element validated once (linters included) for the day; Elements are immutable."""
+    return Element(ai, value, today=today)
+
+
+@lru_cache(maxsize=4096)
+def _bound(symbology: Symbology, domain: str, pairs: tuple[tuple[str, str], ...], today: date) -> BoundGS1:
+    """Raises GS1Error or _ReadsBack; never caches a failure, so bad data is refused every time."""
+    message = GS1Message(tuple(_element(ai, value, today) for ai, value in pairs), associations=False)
+    _associations(message.elements, requisites=False)
+    if symbology is Symbology.DIGITAL_LINK_QR:
+        uri = build_digital_link(message, domain)
+        back = parse_digital_link(uri, today=today, requisites=False).message
+        if back.as_dict() != message.as_dict():
+            raise _ReadsBack(message.hri(), back.hri())
+        return BoundGS1(message, uri, 0)
+    pairs_out = [(e.ai, e.value) for e in message.elements]
+    raw_length = len(message.to_raw()) if symbology is Symbology.GS1_128 else 0
+    return BoundGS1(message, bracketed(pairs_out), raw_length)
+
+
+def gs1_data(el: BarcodeElement, data: LabelData, name: str) -> BoundGS1:
+    """The element's GS1 data built (every AI's linters, the pairs that exclude each other), made once per
+    distinct message; raises LabelDataInvalid naming the AI and the field it came from. An AI's required
     partners may sit in another symbol of the label (GS1 General Specifications 4.14.2): `whole_label` checks
-    them over all of a label's GS1 symbols."""
+    them over all of a label's GS1 symbols.
+
+    The raw element string is the GS1 layer's `to_raw` of validated values, so it reads back as bound except
+    where a value holds text a reader takes for a separator ("<GS>" is legal CSET 82): such a value is refused
+    here. tests/backend/test_labels_gs1_speed.py holds this equal to a full parse of the raw string."""
     pairs: list[tuple[str, str]] = []
     origin: dict[str, str | None] = {}
     for part in el.gs1:
@@ -124,40 +192,66 @@ def gs1_message(el: BarcodeElement, data: LabelData, name: str) -> GS1Message:
         pairs.append((part.ai, value))
         origin[part.ai] = part.field
     try:
-        message = GS1Message(tuple(pairs), requisites=False)
-        raw = message.to_raw()
-        back = parse(raw, requisites=False)
-        if el.symbology is Symbology.DIGITAL_LINK_QR:
-            back = parse_digital_link(build_digital_link(message, el.domain), requisites=False).message
+        bound = _bound(el.symbology, el.domain, tuple(pairs), date.today())
     except GS1Error as exc:
         field = origin.get(exc.ai or "")
         source = f" from {field}" if field else ""
         ai = f" AI ({exc.ai}){source}" if exc.ai else ""
         raise LabelDataInvalid(f"{name}:{ai}: {exc.message}", element=name, field=field, ai=exc.ai) from exc
-    if el.symbology is Symbology.GS1_128 and len(raw) > GS1_128_MAX:
-        raise LabelDataInvalid(f"{name}: {len(raw)} data characters; a GS1-128 symbol carries at most "
+    except _ReadsBack as exc:
+        raise LabelDataInvalid(f"{name}: the element string {exc.bound} reads back as {exc.back}.",
+                               element=name) from exc
+    for ai, value in pairs:
+        if SEPARATOR.search(value):
+            field = origin.get(ai)
+            raise LabelDataInvalid(f"{name}: AI ({ai}){f' from {field}' if field else ''} holds {value!r}, which "
+                                   "a reader takes for a GS separator; it would not read back as printed.",
+                                   element=name, field=field, ai=ai)
+    if el.symbology is Symbology.GS1_128 and bound.raw_length > GS1_128_MAX:
+        raise LabelDataInvalid(f"{name}: {bound.raw_length} data characters; a GS1-128 symbol carries at most "
                                f"{GS1_128_MAX}. Split the data over two symbols.", element=name)
-    if back.as_dict() != message.as_dict():  # the raw string must read back as what was bound
-        raise LabelDataInvalid(f"{name}: the element string {message.hri()} reads back as {back.hri()}.",
-                               element=name)
-    return message
+    return bound
+
+
+def gs1_message(el: BarcodeElement, data: LabelData, name: str) -> GS1Message:
+    """The element's validated GS1 message (see gs1_data)."""
+    return gs1_data(el, data, name).message
 
 
 def whole_label(messages: list[tuple[str, GS1Message]]) -> None:
     """Every GS1 element of one label as one item's data: the same AI must carry one value throughout and each
     AI's required partners must be somewhere on the label. Raises LabelDataInvalid naming the AI."""
-    if len(messages) < 2:
-        if messages:  # one symbol: it must hold its partners itself
-            _check_whole(messages[0][0], messages[0][1].elements)
+    if not messages:
         return
-    _check_whole(", ".join(name for name, _ in messages), [e for _, m in messages for e in m.elements])
-
-
-def _check_whole(name: str, elements: Any) -> None:
+    name = ", ".join(n for n, _ in messages)
     try:
-        GS1Message(tuple(elements))
+        if len(messages) == 1:  # one symbol: it must hold its partners itself
+            _associations(messages[0][1].elements, requisites=True)
+        else:
+            joined = GS1Message(tuple(e for _, m in messages for e in m.elements), associations=False)
+            _associations(joined.elements, requisites=True)
     except GS1Error as exc:
         raise LabelDataInvalid(f"{name}: {exc.message} (on this label)", element=name, ai=exc.ai) from exc
+
+
+# AI sequence -> False: its ex= rules hold; True: its ex= and req= rules hold. A bounded cache of facts that depend
+# only on which AIs are present, never on their values.
+_CLEAR: dict[tuple[str, ...], bool] = {}
+
+
+def _associations(elements: tuple[Element, ...], *, requisites: bool) -> None:
+    """GS1Message's message rules in its order (exclusions, requisites unless told not, (8030)'s serialised key)
+    on elements already de-duplicated; the first two once per sequence of AIs. Raises GS1Error as it would."""
+    ais = tuple(e.ai for e in elements)
+    known = _CLEAR.get(ais)
+    if known is None or (requisites and not known):
+        check_exclusions(elements)
+        if requisites:
+            check_requisites(elements)
+        if len(_CLEAR) >= 1024:
+            _CLEAR.clear()
+        _CLEAR[ais] = requisites or bool(known)
+    check_serialised_key(elements)
 
 
 def plain_value(el: BarcodeElement, data: LabelData, name: str) -> str:
@@ -175,7 +269,8 @@ def plain_value(el: BarcodeElement, data: LabelData, name: str) -> str:
             raise LabelDataInvalid(f"{name}: {digits} has a wrong check digit.", element=name, field=field)
         return digits
     if el.symbology is Symbology.CODE128:
-        bad = next((c for c in value if not " " <= c <= "~"), None)
+        bad = None if value.isascii() and value.isprintable() else next(  # ASCII printable is " " to "~"
+            (c for c in value if not " " <= c <= "~"), None)
         if bad is not None:
             raise LabelDataInvalid(f"{name}: Code 128 here carries printable ASCII only, not {bad!r}.",
                                    element=name, field=field)

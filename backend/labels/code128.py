@@ -41,11 +41,15 @@ def gs1_sequence(message: GS1Message) -> list[str | None]:
     return seq
 
 
-def _digits(seq: list[str | None], i: int) -> int:
-    n = i
-    while n < len(seq) and seq[n] is not None and "0" <= seq[n] <= "9":  # type: ignore[operator]
-        n += 1
-    return n - i
+def _digit_runs(seq: list[str | None]) -> list[int]:
+    """For each position, how many digits run from it (0 past the end): one pass from the back, so planning
+    stays linear in the data's length."""
+    runs = [0] * (len(seq) + 1)
+    for n in range(len(seq) - 1, -1, -1):
+        ch = seq[n]
+        if ch is not None and "0" <= ch <= "9":
+            runs[n] = runs[n + 1] + 1
+    return runs
 
 
 #: Subset B characters ZPL reads as commands or invocations, written as their invocation codes (the ZPL II guide's
@@ -61,8 +65,9 @@ def plan(seq: list[str | None]) -> Plan:
     """The ^BC data for `seq` (characters, FNC1 as None): printable ASCII only."""
     out: list[str] = []
     i, end = 0, len(seq)
+    runs = _digit_runs(seq)
     first = next((k for k, c in enumerate(seq) if c is not None), end)
-    lead = _digits(seq, first)
+    lead = runs[first]
     subset = "C" if lead >= 4 or (lead == 2 and first + 2 == end) else "B"
     out.append(START_C if subset == "C" else START_B)
     symbols = 1
@@ -72,14 +77,14 @@ def plan(seq: list[str | None]) -> Plan:
             out.append(ZPL_FNC1)
             i += 1
         elif subset == "C":
-            if _digits(seq, i) >= 2:
+            if runs[i] >= 2:
                 out.append(seq[i] + seq[i + 1])  # type: ignore[operator]
                 i += 2
             else:
                 out.append(TO_B)
                 subset = "B"
         else:
-            run = _digits(seq, i)
+            run = runs[i]
             if run >= 6 or (run >= 4 and i + run == end):
                 if run % 2:  # an odd run: its first digit in B, the even rest in C
                     out.append(ch)

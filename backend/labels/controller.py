@@ -12,6 +12,7 @@ from backend.deps import Caller, Db
 from backend.labels.binding import normalise
 from backend.labels.print_controller import PrintController, PrinterController
 from backend.labels.print_service import PrintService
+from backend.labels.rule_controller import PrintRuleController
 from backend.labels.schemas import (
     DraftPreview,
     PdfRequest,
@@ -87,4 +88,4 @@ class TemplateController(Controller):
                         headers={"Content-Disposition": f'attachment; filename="{data.template}.pdf"'})
 
 
-LABEL_CONTROLLERS = [TemplateController, PrintController, PrinterController]
+LABEL_CONTROLLERS = [TemplateController, PrintController, PrinterController, PrintRuleController]

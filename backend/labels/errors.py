@@ -120,3 +120,17 @@ class UnknownUnits(NotFound):
 
     def __init__(self, keys: list[str]) -> None:
         super().__init__("unit", ", ".join(keys[:10]))
+
+
+class UnknownPrintRule(NotFound):
+    code = "unknown_print_rule"
+
+    def __init__(self, rule_id: str) -> None:
+        super().__init__("print rule", rule_id)
+
+
+class PrintRuleNameTaken(Conflict):
+    code = "print_rule_name_taken"
+
+    def __init__(self, name: str) -> None:
+        super().__init__(f"A print rule named '{name}' exists already; pick another name.", rule=name)

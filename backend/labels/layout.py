@@ -8,10 +8,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from backend.labels.binding import LabelData, gs1_message, holds, normalise, plain_value, resolve, whole_label
+from backend.labels.binding import LabelData, gs1_data, holds, normalise, plain_value, resolve, whole_label
 from backend.labels.errors import LabelDataInvalid
-from backend.labels.symbols import bracketed
-from shared_models.gs1 import GS1Message, build_digital_link
+from shared_models.gs1 import GS1Message
 from shared_models.labels import (
     GS1_SYMBOLOGIES,
     BarcodeElement,
@@ -83,24 +82,56 @@ class Layout:
     items: tuple[Item, ...]
 
 
+@dataclass(frozen=True, slots=True)
+class _Step:
+    """One element compiled for a resolution: what `place` does with it for each label."""
+
+    el: TextElement | BarcodeElement | LineElement | BoxElement | ImageElement
+    name: str
+    fixed: tuple[Item, ...] | None   # lines, boxes, images and literal texts: the same items on every label
+    x: int = 0
+    y: int = 0
+    width: int | None = None         # texts: the alignment box
+    size: int = 0                    # texts: em height; barcodes: HRI em height
+    module: int = 0
+    height: int = 0                  # linear symbols: bar height
+    linear: bool = False
+
+
 @dataclass
 class LabelPlan:
-    """A template at one resolution: positions in dots worked out once, images decoded once; `place` per label."""
+    """A template at one resolution: positions in dots worked out once, images decoded once, literal texts
+    placed once; `place` per label."""
 
     doc: LabelTemplateDoc
     dpi: int
     width: int = 0
     height: int = 0
-    _fixed: dict[str, tuple[Item, ...]] = field(default_factory=dict)
+    _steps: list[_Step] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.width, self.height = self.dots(self.doc.width_mm), self.dots(self.doc.height_mm)
-        for el in self.doc.elements:
-            if isinstance(el, LineElement | BoxElement | ImageElement):
-                self._fixed[el.id] = self._shapes(el)
+        self._steps = [self._compile(i, el) for i, el in enumerate(self.doc.elements)]
 
     def dots(self, mm: float) -> int:
         return round(mm * self.dpi / MM_PER_INCH)
+
+    def _compile(self, i: int, el: Any) -> _Step:
+        name = f"element {i + 1} '{el.id}'"
+        if isinstance(el, LineElement | BoxElement | ImageElement):
+            return _Step(el, name, self._shapes(el))
+        x, y = self.dots(el.x_mm), self.dots(el.y_mm)
+        if isinstance(el, TextElement):
+            width = self.dots(el.width_mm) if el.width_mm else None
+            size = max(1, round(el.size_pt * self.dpi / 72))
+            fixed = None
+            if el.source.literal is not None:
+                fixed = (Text(x, y, width, el.source.literal, size, el.bold, el.cjk, el.align),)
+            return _Step(el, name, fixed, x, y, width, size)
+        linear = el.height_mm is not None and el.symbology in (Symbology.GS1_128, Symbology.CODE128,
+                                                               Symbology.EAN13)
+        return _Step(el, name, None, x, y, None, max(1, round(el.hri_size_pt * self.dpi / 72)),
+                     max(1, self.dots(el.module_mm)), self.dots(el.height_mm or 0) if linear else 0, linear)
 
     def _shapes(self, el: LineElement | BoxElement | ImageElement) -> tuple[Item, ...]:
         x, y = self.dots(el.x_mm), self.dots(el.y_mm)
@@ -116,54 +147,47 @@ class LabelPlan:
     def place(self, data: LabelData, *, unit: str | None = None) -> Layout:
         """The label for `data`; raises LabelDataInvalid naming the unit, element and field at fault."""
         items: list[Item] = []
-        for i, el in enumerate(self.doc.elements):
-            if not holds(el.print_if, data):
-                continue
-            fixed = self._fixed.get(el.id)
-            if fixed is not None:
-                items.extend(fixed)
-                continue
-            name = f"element {i + 1} '{el.id}'"
-            try:
-                items.append(self._text(el, data, name) if isinstance(el, TextElement)
-                             else self._symbol(el, data, name))  # type: ignore[arg-type]
-            except LabelDataInvalid as exc:
-                if unit is None:
-                    raise
-                raise LabelDataInvalid(exc.detail, unit=unit, **exc.context) from exc
-        symbols = [(s.element, s.message) for s in items if isinstance(s, Symbol) and s.message is not None]
+        symbols: list[tuple[str, GS1Message]] = []
         try:
-            whole_label(symbols)  # type: ignore[arg-type]
+            for step in self._steps:
+                if step.el.print_if is not None and not holds(step.el.print_if, data):
+                    continue
+                if step.fixed is not None:
+                    items.extend(step.fixed)
+                elif isinstance(step.el, TextElement):
+                    items.append(self._text(step, step.el, data))
+                else:
+                    sym = self._symbol(step, step.el, data)  # type: ignore[arg-type]
+                    items.append(sym)
+                    if sym.message is not None:
+                        symbols.append((sym.element, sym.message))
+            whole_label(symbols)
         except LabelDataInvalid as exc:
             if unit is None:
                 raise
             raise LabelDataInvalid(exc.detail, unit=unit, **exc.context) from exc
         return Layout(self.width, self.height, self.dpi, tuple(items))
 
-    def _text(self, el: TextElement, data: LabelData, name: str) -> Text:
+    @staticmethod
+    def _text(step: _Step, el: TextElement, data: LabelData) -> Text:
         text = resolve(el.source, data)
         if text is None:
-            raise LabelDataInvalid(f"{name}: no value for {', '.join(el.source.fields())}; fill it in or give the "
-                                   "element a print_if.", element=name, field=el.source.field)
-        return Text(self.dots(el.x_mm), self.dots(el.y_mm), self.dots(el.width_mm) if el.width_mm else None, text,
-                    max(1, round(el.size_pt * self.dpi / 72)), el.bold, el.cjk, el.align)
+            raise LabelDataInvalid(f"{step.name}: no value for {', '.join(el.source.fields())}; fill it in or give "
+                                   "the element a print_if.", element=step.name, field=el.source.field)
+        return Text(step.x, step.y, step.width, text, step.size, el.bold, el.cjk, el.align)
 
-    def _symbol(self, el: BarcodeElement, data: LabelData, name: str) -> Symbol:
+    @staticmethod
+    def _symbol(step: _Step, el: BarcodeElement, data: LabelData) -> Symbol:
         message: GS1Message | None = None
         if el.symbology in GS1_SYMBOLOGIES:
-            message = gs1_message(el, data, name)
-            pairs = [(e.ai, e.value) for e in message.elements]
-            value = (build_digital_link(message, el.domain) if el.symbology is Symbology.DIGITAL_LINK_QR
-                     else bracketed(pairs))
-            hri = message.hri()
+            bound = gs1_data(el, data, step.name)
+            message, value = bound.message, bound.data
+            hri = message.hri() if step.linear and el.human_readable else None
         else:
-            value = hri = plain_value(el, data, name)
-        linear = el.height_mm is not None and el.symbology in (Symbology.GS1_128, Symbology.CODE128,
-                                                               Symbology.EAN13)
-        return Symbol(self.dots(el.x_mm), self.dots(el.y_mm), el.symbology, value, message,
-                      max(1, self.dots(el.module_mm)), self.dots(el.height_mm or 0) if linear else 0,
-                      hri if linear and el.human_readable else None, max(1, round(el.hri_size_pt * self.dpi / 72)),
-                      name)
+            value = plain_value(el, data, step.name)
+            hri = value if step.linear and el.human_readable else None
+        return Symbol(step.x, step.y, el.symbology, value, message, step.module, step.height, hri, step.size,
+                      step.name)
 
 
 def sample_data(doc: LabelTemplateDoc) -> Mapping[str, Any]:

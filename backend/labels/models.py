@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import JSON, Column, Index, LargeBinary, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+from shared_models.enums import UnitKind
 from shared_models.types import UTCDateTime, enum_type, new_id, utcnow
 
 
@@ -100,3 +101,51 @@ class LabelPrint(SQLModel, table=True):
     copies: int = Field(default=1)
     reprint: bool = Field(default=False)
     reason: str = Field(default="", max_length=500)
+
+
+class RuleEvent(StrEnum):
+    """The events a print rule can follow, and whose units it labels (backend/labels/rule_service.py)."""
+
+    RECEIVE = "receive"   # the units received
+    PRODUCE = "produce"   # the units made
+    PACK = "pack"         # the container packed
+    SHIP = "ship"         # the units and containers shipped
+
+
+class PrintRule(SQLModel, table=True):
+    """Print `copies` labels from `template_code` on `printer_id` for the units of each committed event of
+    `event_kind`, narrowed to a site, an item, a unit kind and an item group (the event's `item_group`
+    attribute, as numbering rules take it from the caller). Events recorded before the rule existed are left
+    alone. Switched off, never deleted: its runs keep pointing at it."""
+
+    __tablename__ = "label_print_rule"
+    id: str = Field(default_factory=new_id, primary_key=True)
+    name: str = Field(max_length=64, unique=True)
+    event_kind: RuleEvent = Field(sa_type=enum_type(RuleEvent), index=True)
+    site_id: str | None = Field(default=None, foreign_key="site.id")
+    item_id: str | None = Field(default=None, foreign_key="item.id")
+    item_group: str | None = Field(default=None, max_length=64)
+    unit_kind: UnitKind | None = Field(default=None, sa_type=enum_type(UnitKind))  # None: any kind
+    template_code: str = Field(max_length=64)                     # its newest printable version at event time
+    printer_id: str = Field(foreign_key="label_printer.id")
+    copies: int = Field(default=1)
+    active: bool = Field(default=True)
+    created_by: str = Field(default="", max_length=64)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class PrintRuleRun(SQLModel, table=True):
+    """What one rule did for one event, written in the transaction that queued its jobs: the unique pair is what
+    keeps the after-commit path, the sweep and several processes from printing an event twice."""
+
+    __tablename__ = "label_print_rule_run"
+    __table_args__ = (UniqueConstraint("rule_id", "event_id", name="uq_label_print_rule_run"),)
+    id: str = Field(default_factory=new_id, primary_key=True)
+    rule_id: str = Field(foreign_key="label_print_rule.id")
+    event_id: str = Field(max_length=36, index=True)
+    status: str = Field(max_length=16)      # queued | no_units | failed
+    job_ids: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    labels: int = Field(default=0)
+    error: str = Field(default="", max_length=500)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

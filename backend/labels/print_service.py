@@ -76,6 +76,13 @@ class PrintService:
         """One job for the batch, queued for a ZPL printer or ready to download for a PDF one. Raises
         UnknownTemplate/TemplateRetired, UnknownPrinter/PrinterInactive, UnknownUnits, ReprintNeedsReason (units
         printed before with this template, no reason given) or LabelDataInvalid; then nothing is stored."""
+        job = self.queue(request)
+        self.session.commit()
+        return job
+
+    def queue(self, request: PrintRequest) -> PrintJob:
+        """`print` inside the caller's transaction (the caller holds the writer and commits): everything is
+        checked before the job and its label records are added, so a refusal leaves the session as it was."""
         template = self.templates.printable(request.template, request.version)
         printer = PrinterService(self.session, self.by).usable(request.printer_id)
         units = self.units(request.unit_ids)
@@ -93,7 +100,6 @@ class PrintService:
         if not template.in_use:
             template.in_use = True  # from now on this version never changes
             self.session.add(template)
-        self.session.commit()
         return job
 
     def _job(self, printer: Printer, template: LabelTemplate, units: list[Unit], copies: int) -> PrintJob:

@@ -7,7 +7,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from backend.labels.models import JobStatus, PrinterKind
+from backend.labels.models import JobStatus, PrinterKind, RuleEvent
+from shared_models.enums import UnitKind
 
 TEMPLATE_CODE = r"^[a-z0-9][a-z0-9-]{0,63}$"
 MAX_BATCH = 1000
@@ -141,3 +142,46 @@ class LabelPrintPublic(_Out):
     copies: int
     reprint: bool
     reason: str
+
+
+class PrintRuleCreate(_In):
+    """Labels printed for each committed event of `event_kind`; `site_id`, `item_id`, `unit_kind` and
+    `item_group` (matched against the event's `item_group` attribute) narrow which events and units."""
+
+    name: str = Field(min_length=1, max_length=64)
+    event_kind: RuleEvent
+    site_id: str | None = None
+    item_id: str | None = None
+    item_group: str | None = Field(default=None, min_length=1, max_length=64)
+    unit_kind: UnitKind | None = None
+    template: str = Field(pattern=TEMPLATE_CODE)
+    printer_id: str
+    copies: int = Field(default=1, ge=1, le=100)
+
+
+class PrintRulePublic(_Out):
+    id: str
+    name: str
+    event_kind: RuleEvent
+    site_id: str | None
+    item_id: str | None
+    item_group: str | None
+    unit_kind: UnitKind | None
+    template_code: str
+    printer_id: str
+    copies: int
+    active: bool
+    created_by: str
+    created_at: datetime
+    updated_at: datetime
+
+
+class PrintRuleRunPublic(_Out):
+    id: str
+    rule_id: str
+    event_id: str
+    status: str
+    job_ids: list[str]
+    labels: int
+    error: str
+    created_at: datetime

@@ -1,5 +1,6 @@
 """The print worker: an asyncio task the app starts and stops, sending queued ZPL jobs to their printers' port
-9100, retrying with backoff, and marking a job failed once its attempts are used up.
+9100, retrying with backoff, and marking a job failed once its attempts are used up. It starts and stops the
+print-rule runner (rule_runner.py) with it, which queues jobs for committed events.
 
 The database is the queue. A job is claimed with a compare-and-set (queued -> sending), so two backend
 processes never send one job twice; a job left `sending` by a process that died is queued again once its claim
@@ -20,6 +21,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, func, select
 
 from backend.labels.models import JobStatus, Printer, PrintJob
+from backend.labels.rule_runner import RuleRunner
 from shared_models.types import utcnow
 
 log = logging.getLogger("lotline.labels")
@@ -55,6 +57,7 @@ class PrintWorker:
         self._task: asyncio.Task[None] | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._wakeup: asyncio.Event | None = None
+        self.rules = RuleRunner(engine, wake=self.wake)  # jobs made by print rules as events commit
 
     @property
     def running(self) -> bool:
@@ -64,9 +67,11 @@ class PrintWorker:
         self._loop = asyncio.get_running_loop()
         self._wakeup = asyncio.Event()
         self._task = asyncio.create_task(self._run(), name="lotline-print-worker")
+        await self.rules.start()
 
     async def stop(self) -> None:
         """Stops after the send in flight (its job then stays `sending` until the lease requeues it)."""
+        await self.rules.stop()
         task, self._task = self._task, None
         if task is not None:
             task.cancel()

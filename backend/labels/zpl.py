@@ -23,7 +23,7 @@ from functools import lru_cache
 import numpy as np
 
 from backend.labels.code128 import gs1_sequence, plan
-from backend.labels.layout import Layout, Picture, Rule, Symbol, Text
+from backend.labels.layout import Item, Layout, Picture, Rule, Symbol, Text
 from backend.labels.png import HRI_GAP_MM, bitmap
 from backend.labels.typefaces import LabelFonts, label_fonts, run_width
 from shared_models.labels import Symbology
@@ -32,6 +32,7 @@ PRINTER_FONTS = {"sans": "E:LOTSANS.TTF", "bold": "E:LOTSANSB.TTF", "cjk": "E:LO
 _ALIGN = {"left": "L", "center": "C", "right": "R"}
 EAN13_MODULES = 95
 DM_ESCAPE = "#"
+CACHE_ITEMS = 50_000  # items kept per resolution before the cache starts over
 
 
 def field_data(text: str) -> str:
@@ -56,6 +57,9 @@ class ZplWriter:
 
     def __init__(self, fonts: LabelFonts | None = None) -> None:
         self.fonts = fonts or label_fonts()
+        # An item's ZPL per resolution, made once: a template's literal texts, lines, logos and every value the
+        # labels of a batch share (a lot, a date, a GTIN) are written once per batch, not once per label.
+        self._done: dict[int, dict[Item, str]] = {}
 
     def text(self, x: int, y: int, size: int, value: str, *, bold: bool, cjk: bool, width: int | None,
              align: str) -> str:
@@ -103,20 +107,28 @@ class ZplWriter:
 
     def label(self, layout: Layout, copies: int = 1) -> str:
         parts = [f"^XA^CI28^PW{layout.width}^LL{layout.height}^LH0,0"]
+        done = self._done.get(layout.dpi)
+        if done is None or len(done) > CACHE_ITEMS:
+            done = self._done[layout.dpi] = {}
         for item in layout.items:
-            if isinstance(item, Text):
-                parts.append(self.text(item.x, item.y, item.size, item.text, bold=item.bold, cjk=item.cjk,
-                                       width=item.width, align=item.align))
-            elif isinstance(item, Symbol):
-                parts.append(self.symbol(item, layout.dpi))
-            elif isinstance(item, Rule):
-                t = min(item.width, item.height)
-                parts.append(f"^FO{item.x},{item.y}^GB{item.width},{item.height},{t},B,0^FS")
-            elif isinstance(item, Picture):
-                name, _ = graphic(item.png, item.width, item.height)
-                parts.append(f"^FO{item.x},{item.y}^XG{name},1,1^FS")
+            zpl = done.get(item)
+            if zpl is None:
+                zpl = done[item] = self.item(item, layout.dpi)
+            parts.append(zpl)
         parts.append(f"^PQ{copies}^XZ\n")
         return "".join(parts)
+
+    def item(self, item: Item, dpi: int) -> str:
+        if isinstance(item, Text):
+            return self.text(item.x, item.y, item.size, item.text, bold=item.bold, cjk=item.cjk, width=item.width,
+                             align=item.align)
+        if isinstance(item, Symbol):
+            return self.symbol(item, dpi)
+        if isinstance(item, Rule):
+            t = min(item.width, item.height)
+            return f"^FO{item.x},{item.y}^GB{item.width},{item.height},{t},B,0^FS"
+        name, _ = graphic(item.png, item.width, item.height)
+        return f"^FO{item.x},{item.y}^XG{name},1,1^FS"
 
 
 def render_zpl(layouts: Sequence[Layout], *, copies: int = 1, fonts: LabelFonts | None = None) -> bytes:
