@@ -38,6 +38,9 @@ from backend.labels.controller import LABEL_CONTROLLERS
 from backend.labels.worker import PrintWorker
 from backend.limits import refuse_deep_json
 from backend.masterdata.controller import MASTERDATA_CONTROLLERS
+from backend.orders.controller import ORDER_CONTROLLERS
+from backend.outbox.controller import WEBHOOK_CONTROLLERS
+from backend.outbox.worker import WebhookWorker
 from backend.production.controller import OperationsController, ProductionController
 from backend.production.mqtt import subscriber_from_env
 from backend.pwa import pwa_router
@@ -82,7 +85,8 @@ def build_app() -> Litestar:
         route_handlers=[health, jwks, AuthController, TraceController, RecallController, EventController,
                         ProductionController, SyncController, *MASTERDATA_CONTROLLERS, RecallCaseController,
                         GateController, OperationsController, QualityController, VerifyController, WarningController,
-                        AuditController, *CODING_CONTROLLERS, *LABEL_CONTROLLERS, pwa_router],
+                        AuditController, *CODING_CONTROLLERS, *LABEL_CONTROLLERS, *WEBHOOK_CONTROLLERS,
+                        *ORDER_CONTROLLERS, pwa_router],
         dependencies={
             "db": Provide(provide_db),
             "principal": Provide(provide_principal, sync_to_thread=False),
@@ -117,12 +121,13 @@ def bind(app: Litestar, settings: Settings, engine: Engine | None = None,
     sync = SyncRuntime()  # wakes this app's download streams when ops commit
     warnings = WarningsRuntime(engine)  # rules after each commit through this engine; the sweep if asked for
     printing = PrintWorker(engine)  # sends queued label jobs to their printers, off every request
+    webhooks = WebhookWorker(engine)  # writes outbox messages from now on; sends them to subscribed webhooks
     app.state = State({"engine": engine, "settings": settings, "tokens": tokens, "sync_hub": sync.hub,
-                       "warnings": warnings, "print_worker": printing,
+                       "warnings": warnings, "print_worker": printing, "webhooks": webhooks,
                        "stream_options": stream_options or StreamOptions()})
     app.on_startup = [*([checkpointer.start] if checkpointer else []), *([mqtt.start] if mqtt else []),
-                      sync.start, warnings.start, printing.start]
-    app.on_shutdown = [printing.stop, warnings.stop, sync.stop, *([mqtt.stop] if mqtt else []),
+                      sync.start, warnings.start, printing.start, webhooks.start]
+    app.on_shutdown = [webhooks.stop, printing.stop, warnings.stop, sync.stop, *([mqtt.stop] if mqtt else []),
                        *([checkpointer.stop] if checkpointer else [])]  # Litestar calls these last to first
     app.debug = settings.debug
     return app

@@ -13,6 +13,8 @@ from backend.coding.models import CodeSigningKey, IssuedNumber, NumberBlock, Num
 from backend.gates.models import GateRule
 from backend.labels.models import LabelPrint, LabelTemplate, Printer, PrintJob
 from backend.masterdata.models import Bom, BomLine
+from backend.orders.models import PurchaseOrder, PurchaseOrderLine, SalesOrder, SalesOrderLine  # noqa: F401
+from backend.outbox.models import OutboxMessage, WebhookDelivery, WebhookSubscription  # noqa: F401
 from backend.production.models import OperationReport, ProcessReading, Route, WorkOrder
 from backend.quality.models import Inspection, InspectionPhoto, InspectionPlan, Nonconformance, NonconformanceStep
 from backend.recall.models import RecallCase, RecallUnit

@@ -25,12 +25,15 @@ Schema = Annotated[str | None, typer.Option("--schema", help="PostgreSQL: the sc
 
 def settings_for(data_dir: Path | None, database_url: str | None) -> Settings:
     """The settings the options name, with the session listeners every writer needs switched on: writes made from
-    the command line reach handhelds (the op log) and are in the audit trail, as the system's."""
+    the command line reach handhelds (the op log) and ERP (the outbox), and are in the audit trail, as the
+    system's."""
     from backend import hooks
     from backend.audit import service as audit
+    from backend.outbox import recorder as outbox
     from backend.sync.runtime import install_recorder
 
     install_recorder()
     hooks.install()
     audit.install()
+    outbox.install()
     return Settings.from_env(data_dir=data_dir, database_url=database_url)

@@ -1,0 +1,1 @@
+"""Orders handed over by ERP: purchase orders (expected receipts), sales orders (deliveries), work orders."""
