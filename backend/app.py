@@ -26,6 +26,7 @@ from backend.coding.controller import CODING_CONTROLLERS
 from backend.config import Settings
 from backend.db import WalCheckpointer, make_engine
 from backend.deps import provide_db, provide_principal, provide_settings
+from backend.epcis.controller import EpcisController
 from backend.errors import (
     DomainError,
     database_error_handler,
@@ -86,7 +87,7 @@ def build_app() -> Litestar:
                         ProductionController, SyncController, *MASTERDATA_CONTROLLERS, RecallCaseController,
                         GateController, OperationsController, QualityController, VerifyController, WarningController,
                         AuditController, *CODING_CONTROLLERS, *LABEL_CONTROLLERS, *WEBHOOK_CONTROLLERS,
-                        *ORDER_CONTROLLERS, pwa_router],
+                        *ORDER_CONTROLLERS, EpcisController, pwa_router],
         dependencies={
             "db": Provide(provide_db),
             "principal": Provide(provide_principal, sync_to_thread=False),

@@ -6,6 +6,7 @@ The tables handhelds sync live in `shared_models/`; the ones only the server use
 
 from sqlmodel import SQLModel
 
+import backend.epcis.models  # noqa: F401 - the EPCIS store's tables share the metadata
 import sync.server.tables  # noqa: F401 - the sync layer's tables share the metadata
 from backend.audit.models import AuditEntry
 from backend.auth.models import LoginThrottle, User
