@@ -34,6 +34,7 @@ from backend.errors import (
     http_error_handler,
     unexpected_error_handler,
 )
+from backend.fsma.controller import FSMA_CONTROLLERS
 from backend.gates.controller import GateController
 from backend.labels.controller import LABEL_CONTROLLERS
 from backend.labels.worker import PrintWorker
@@ -47,6 +48,7 @@ from backend.production.mqtt import subscriber_from_env
 from backend.pwa import pwa_router
 from backend.quality.controller import QualityController
 from backend.recall.controller import RecallCaseController, RecallController
+from backend.reports.controller import REPORT_CONTROLLERS
 from backend.sync.controller import SyncController
 from backend.sync.runtime import SyncRuntime, install_recorder
 from backend.trace.controller import TraceController
@@ -86,8 +88,8 @@ def build_app() -> Litestar:
         route_handlers=[health, jwks, AuthController, TraceController, RecallController, EventController,
                         ProductionController, SyncController, *MASTERDATA_CONTROLLERS, RecallCaseController,
                         GateController, OperationsController, QualityController, VerifyController, WarningController,
-                        AuditController, *CODING_CONTROLLERS, *LABEL_CONTROLLERS, *WEBHOOK_CONTROLLERS,
-                        *ORDER_CONTROLLERS, EpcisController, pwa_router],
+                        AuditController, *CODING_CONTROLLERS, *LABEL_CONTROLLERS, *REPORT_CONTROLLERS,
+                        *FSMA_CONTROLLERS, *WEBHOOK_CONTROLLERS, *ORDER_CONTROLLERS, EpcisController, pwa_router],
         dependencies={
             "db": Provide(provide_db),
             "principal": Provide(provide_principal, sync_to_thread=False),
