@@ -21,6 +21,7 @@ from backend.quality.models import Inspection, InspectionPhoto, InspectionPlan, 
 from backend.recall.models import RecallCase, RecallUnit
 from backend.reports.models import SavedReport
 from backend.trace.models import EventLine, GenealogyEdge, Reach, ReachItem, ReachNode, ReachShipment, ShippedLine
+from backend.verify.models import VerifyCheck, VerifySettings
 from backend.warnings.models import Notification, QualityWarning, SchedulerLease, WarningRule
 from shared_models.masterdata import Customer, Equipment, Item, Location, Site, Supplier
 from shared_models.trace import ContainerContent, Event, StockOnHand, Unit
@@ -35,6 +36,6 @@ __all__ = [
     "OperationReport", "OutboxMessage", "PrintJob", "PrintRule", "PrintRuleRun", "Printer", "ProcessReading",
     "PurchaseOrder", "PurchaseOrderLine", "QualityWarning", "Reach", "ReachItem", "ReachNode", "ReachShipment",
     "RecallCase", "RecallUnit", "Route", "SalesOrder", "SalesOrderLine", "SavedReport", "SchedulerLease",
-    "ShippedLine", "Site", "StockOnHand", "Supplier", "Unit", "User", "WarningRule", "WebhookDelivery",
-    "WebhookSubscription", "WorkOrder", "metadata",
+    "ShippedLine", "Site", "StockOnHand", "Supplier", "Unit", "User", "VerifyCheck", "VerifySettings", "WarningRule",
+    "WebhookDelivery", "WebhookSubscription", "WorkOrder", "metadata",
 ]

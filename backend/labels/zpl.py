@@ -12,6 +12,9 @@
   own text field, placed as in the preview.
 - Logos: stored once per payload in the printer's RAM (~DG, R:) and recalled on every label (^XG), so a batch
   of 10,000 labels carries the bitmap once.
+- RFID (only when the caller hands EPCs, i.e. for an RFID printer): ^RS8 (EPC Class 1 Gen 2 tag) and
+  ^RFW,H,2,12,1 — write 12 bytes of hex into the EPC bank (1) from word 2, past the CRC and PC words — with the
+  unit's SGTIN-96 / SSCC-96 hex from shared_models/epc.py (Epc96.to_hex, checked against the TDS examples).
 """
 
 from __future__ import annotations
@@ -22,10 +25,12 @@ from functools import lru_cache
 
 import numpy as np
 
+from backend.errors import InvalidInput
 from backend.labels.code128 import gs1_sequence, plan
 from backend.labels.layout import Item, Layout, Picture, Rule, Symbol, Text
 from backend.labels.png import HRI_GAP_MM, bitmap
 from backend.labels.typefaces import LabelFonts, label_fonts, run_width
+from shared_models.epc import Epc96
 from shared_models.labels import Symbology
 
 PRINTER_FONTS = {"sans": "E:LOTSANS.TTF", "bold": "E:LOTSANSB.TTF", "cjk": "E:LOTCJK.TTF"}
@@ -33,6 +38,12 @@ _ALIGN = {"left": "L", "center": "C", "right": "R"}
 EAN13_MODULES = 95
 DM_ESCAPE = "#"
 CACHE_ITEMS = 50_000  # items kept per resolution before the cache starts over
+RFID_SETUP = "^RS8"   # tag type 8: EPC Class 1 Gen 2
+
+
+def rfid_write(epc: Epc96) -> str:
+    """The commands that encode one tag with a 96-bit EPC, e.g. ^RS8^RFW,H,2,12,1^FD3074257BF7194E4000001A85^FS."""
+    return f"{RFID_SETUP}^RFW,H,2,12,1^FD{epc.to_hex()}^FS"
 
 
 def field_data(text: str) -> str:
@@ -105,8 +116,15 @@ class ZplWriter:
             out += self.text(sym.x, top, sym.hri_size, sym.hri, bold=False, cjk=False, width=width, align="center")
         return out
 
-    def label(self, layout: Layout, copies: int = 1) -> str:
+    def label(self, layout: Layout, copies: int = 1, epc: Epc96 | None = None) -> str:
+        """One label; with `epc`, its tag is encoded too (one tag per label, so one copy: a second tag with the
+        same EPC would be a clone)."""
+        if epc is not None and copies != 1:
+            raise InvalidInput(f"An RFID label encodes one tag per unit ({epc.to_hex()}); print it once, not "
+                               f"{copies} copies.", copies=copies)
         parts = [f"^XA^CI28^PW{layout.width}^LL{layout.height}^LH0,0"]
+        if epc is not None:
+            parts.append(rfid_write(epc))
         done = self._done.get(layout.dpi)
         if done is None or len(done) > CACHE_ITEMS:
             done = self._done[layout.dpi] = {}
@@ -131,12 +149,19 @@ class ZplWriter:
         return f"^FO{item.x},{item.y}^XG{name},1,1^FS"
 
 
-def render_zpl(layouts: Sequence[Layout], *, copies: int = 1, fonts: LabelFonts | None = None) -> bytes:
-    """Every label as one ZPL stream, each printed `copies` times (^PQ), after the ~DG of each image they use."""
+def render_zpl(layouts: Sequence[Layout], *, copies: int = 1, fonts: LabelFonts | None = None,
+               epcs: Sequence[Epc96 | None] | None = None) -> bytes:
+    """Every label as one ZPL stream, each printed `copies` times (^PQ), after the ~DG of each image they use.
+    `epcs` (for an RFID printer only; None for any other) gives each label the EPC its tag gets, in order."""
+    if epcs is not None and len(epcs) != len(layouts):
+        raise InvalidInput(f"{len(epcs)} EPCs for {len(layouts)} labels: an RFID print needs one EPC (or None) per "
+                           "label.", epcs=len(epcs), labels=len(layouts))
     writer = ZplWriter(fonts)
     images = dict.fromkeys(graphic(p.png, p.width, p.height)[1] for layout in layouts[:1] for p in layout.items
                            if isinstance(p, Picture))  # one template: every label uses the first one's images
-    return ("".join(images) + "".join(writer.label(layout, copies) for layout in layouts)).encode("utf-8")
+    tags: Sequence[Epc96 | None] = epcs if epcs is not None else [None] * len(layouts)
+    return ("".join(images) + "".join(writer.label(layout, copies, epc)
+                                      for layout, epc in zip(layouts, tags, strict=True))).encode("utf-8")
 
 
 def font_download(fonts: LabelFonts | None = None) -> bytes:

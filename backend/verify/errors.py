@@ -7,3 +7,7 @@ from backend.errors import InvalidInput
 
 class NotAUnitCode(InvalidInput):
     code = "not_a_unit_code"
+
+
+class NoRegion(InvalidInput):
+    code = "verify_region_required"

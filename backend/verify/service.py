@@ -12,22 +12,36 @@ from typing import Any
 from uuid import uuid4
 
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from backend.auth.principal import SYSTEM, Principal
+from backend.coding.models import CodeSigningKey
 from backend.db import atomic
 from backend.errors import NotFound
 from backend.trace.errors import AmbiguousCode, UnreadableCode
 from backend.trace.models import EventLine, GenealogyEdge
 from backend.trace.resolver import Resolved, resolve
+from backend.verify import clones
 from backend.verify import flags as f
-from backend.verify.errors import NotAUnitCode
-from backend.verify.schemas import ItemBrief, ShipmentBrief, Verification, VerifyFlag, VerifyRequest, VerifyScan
+from backend.verify.errors import NoRegion, NotAUnitCode
+from backend.verify.models import SETTINGS_ID, VerifyCheck, VerifySettings
+from backend.verify.schemas import (
+    EarlierCheck,
+    ItemBrief,
+    ShipmentBrief,
+    Verification,
+    VerifyFlag,
+    VerifyRequest,
+    VerifyScan,
+    VerifySettingsUpdate,
+)
 from backend.warehouse.errors import EventIdReused
 from backend.warehouse.ledger import Ledger, fingerprint
 from backend.warnings.models import WarningRule
 from backend.warnings.schemas import Clone
+from shared_models.coding import PublicKey, verify_code
 from shared_models.enums import EdgeKind, EventType, LineRole, PartnerKind, UnitKind
+from shared_models.gs1 import GS1Error
 from shared_models.masterdata import Customer, Item, Site
 from shared_models.trace import Event, Unit
 from shared_models.types import utcnow
@@ -46,12 +60,51 @@ def clone_params(session: Session) -> Clone:
     return Clone.model_validate(rule.params) if rule is not None else Clone()
 
 
+def verify_settings(session: Session) -> VerifySettings:
+    """The stored travel thresholds and places, or the defaults (not stored) when nobody has set them."""
+    return session.get(VerifySettings, SETTINGS_ID) or VerifySettings()
+
+
+SIGNATURE_FLAGS = {"forged": f.FORGED_SIGNATURE, "unknown_key": f.UNKNOWN_KEY, "revoked": f.REVOKED_KEY}
+
+
 class VerifyService:
     def __init__(self, session: Session, principal: Principal, *, now: Callable[[], datetime] = utcnow) -> None:
         self.session = session
         self.by = principal
         self.now = now
         self.ledger = Ledger(session)
+
+    @atomic
+    def update_settings(self, data: VerifySettingsUpdate) -> VerifySettings:
+        row = self.session.get(VerifySettings, SETTINGS_ID) or VerifySettings()
+        row.max_speed_kmh, row.min_distance_km = data.max_speed_kmh, data.min_distance_km
+        row.places = {name.strip(): [lat, lon] for name, (lat, lon) in data.places.items()}
+        row.updated_at, row.updated_by = self.now(), self.by.username
+        self.session.add(row)
+        self.session.commit()
+        return row
+
+    def _where(self, request: VerifyRequest) -> tuple[str, list[str], str | None]:
+        """(region as recorded, regions the diversion check tests, channel): the request's region, else every
+        region of the checking account's customer (and its channel when it has only one)."""
+        if request.region is not None:
+            return request.region, [request.region], request.channel
+        customer = self.session.get(Customer, self.by.customer_id) if self.by.customer_id else None
+        if customer is None or not customer.regions:
+            raise NoRegion("Say in which region the product was found ('region'): this account belongs to no "
+                           "customer with authorized regions to go by.")
+        channel = request.channel or (customer.channels[0] if len(customer.channels) == 1 else None)
+        return ", ".join(customer.regions), list(customer.regions), channel
+
+    def _signature(self, code: str) -> str | None:
+        """The (8030) verdict of a GS1 code against every key this server knows; None for a code that is no GS1
+        data (a plain unit code), whose reading the resolver judges."""
+        keys = {k.kid: PublicKey(k.kid, k.public_key, k.status) for k in self.session.exec(select(CodeSigningKey))}
+        try:
+            return verify_code(code, keys).verdict.value
+        except GS1Error:
+            return None
 
     def verify(self, request: VerifyRequest) -> Verification:
         """Raises NotAUnitCode for an item or location code, AmbiguousCode for a bare serial several items
@@ -75,8 +128,11 @@ class VerifyService:
             return done
         scan = VerifyScan(id=request.id or uuid4(), occurred_at=request.occurred_at or self.now(),
                      device_id=request.device_id)
-        base: dict[str, Any] = {"code": request.code, "region": request.region, "channel": request.channel,
-                                "request": fingerprint(request), "verified_by": self.by.username}
+        region, regions, channel = self._where(request)
+        signature = self._signature(request.code)
+        base: dict[str, Any] = {"code": request.code, "region": region, "channel": channel,
+                                "request": fingerprint(request), "verified_by": self.by.username,
+                                "signature": signature}
         try:
             found = self._find(request.code)
         except (NotFound, UnreadableCode) as exc:
@@ -97,18 +153,36 @@ class VerifyService:
             _, customer = shipment
             facts |= {"shipped_to": customer.code, "authorized_regions": list(customer.regions),
                       "authorized_channels": list(customer.channels)}
-            if self._diverted(customer, request.region, request.channel):
+            if self._diverted(customer, regions, channel):
                 flags.append(f.DIVERSION)
+                facts["shipment_reference"] = shipment[0].reference
+        if signature in SIGNATURE_FLAGS:
+            flags.append(SIGNATURE_FLAGS[signature])
+        settings = verify_settings(self.session)
+        place = ((request.latitude, request.longitude) if request.latitude is not None and request.longitude
+                 is not None else clones.place_of(region, settings.places))
+        check = clones.Check(scan.occurred_at, region, channel, *(place or (None, None)))
         if unit.kind is UnitKind.SERIAL:
-            scans, regions = self._scans_around(unit, scan.occurred_at, request.region)
-            facts |= {"scans_in_window": scans, "regions_in_window": regions}
-            params = clone_params(self.session)
-            if scans > params.max_scans or len(regions) >= params.regions:
+            limits = self._limits(settings)
+            clone = self._clone_check(unit, check, limits)
+            facts |= {"scans_in_window": clone.checks, "regions_in_window": clone.regions,
+                      "clone_reasons": clone.reasons, "earlier_checks": [
+                          {"occurred_at": leg.check.occurred_at.isoformat(), "region": leg.check.region,
+                           "channel": leg.check.channel, "distance_km": leg.distance_km, "speed_kmh": leg.speed_kmh,
+                           "implausible": leg.implausible} for leg in clones.shown_legs(clone.legs)],
+                      "clone_limits": {"max_checks": limits.max_checks, "regions": limits.regions,
+                                       "window_hours": clone_params(self.session).window_hours,
+                                       "max_speed_kmh": limits.max_speed_kmh}}
+            if clone.reasons:
                 flags.append(f.SUSPECTED_CLONE)
         flags += self._scope_flags(unit, shipment)   # recorded for QA: who found it where it should not be
         event = self.ledger.open_event(scan, EventType.VERIFY, site_id=unit.site_id, by=self.by,
                                        attributes={**base, **facts, "flags": flags})
         self.ledger.line(event, unit, LineRole.SUBJECT, 0.0)
+        self.session.add(VerifyCheck(id=event.id, unit_id=unit.id, occurred_at=check.occurred_at, region=region,
+                                     channel=channel, latitude=check.latitude, longitude=check.longitude,
+                                     customer_id=self.by.customer_id, device_id=request.device_id,
+                                     verified_by=self.by.username))
         self.session.commit()
         return self._answer(event, unit)
 
@@ -126,11 +200,12 @@ class VerifyService:
 
     # -- facts -------------------------------------------------------------------------------------------------
     @staticmethod
-    def _diverted(customer: Customer, region: str, channel: str | None) -> bool:
-        """Only distributors have authorized territories; an empty list authorizes everywhere."""
+    def _diverted(customer: Customer, regions: list[str], channel: str | None) -> bool:
+        """Only distributors have authorized territories; an empty list authorizes everywhere. Several regions
+        (the checking account's) pass when any of them is authorized."""
         if customer.kind is not PartnerKind.DISTRIBUTOR:
             return False
-        if customer.regions and not any(_same(region, r) for r in customer.regions):
+        if customer.regions and not any(_same(x, r) for x in regions for r in customer.regions):
             return True
         return bool(channel and customer.channels and not any(_same(channel, c) for c in customer.channels))
 
@@ -157,20 +232,21 @@ class VerifyService:
             .order_by(Event.occurred_at.desc(), Event.recorded_at.desc())).first()
         return (row[0], row[1]) if row is not None else None
 
-    def _scans_around(self, unit: Unit, at: datetime, region: str) -> tuple[int, list[str]]:
-        """Checks of this unit within the clone window either side of `at` (this one included), and their
-        regions, each spelled as first seen."""
+    def _limits(self, settings: VerifySettings) -> clones.Thresholds:
+        params = clone_params(self.session)
+        return clones.Thresholds(params.max_scans, params.regions, settings.max_speed_kmh, settings.min_distance_km)
+
+    def _clone_check(self, unit: Unit, check: clones.Check, limits: clones.Thresholds) -> clones.Finding:
+        """This check against the unit's other checks within the clone window either side of it."""
         window = timedelta(hours=clone_params(self.session).window_hours)
-        earlier = self.session.exec(
-            select(Event).join(EventLine, EventLine.event_id == Event.id)
-            .where(EventLine.unit_id == unit.id, Event.type == EventType.VERIFY,
-                   Event.occurred_at >= at - window, Event.occurred_at <= at + window)
-            .order_by(Event.occurred_at, Event.id)).all()
-        regions: list[str] = []
-        for name in [*(str(e.attributes.get("region") or "") for e in earlier), region]:
-            if name and not any(_same(name, r) for r in regions):
-                regions.append(name.strip())
-        return len(earlier) + 1, regions
+        # The latest HISTORY_ROWS at most: a code copied thousands of times has long passed every threshold.
+        rows = self.session.exec(
+            select(VerifyCheck).where(VerifyCheck.unit_id == unit.id, VerifyCheck.occurred_at >= check.occurred_at
+                                      - window, VerifyCheck.occurred_at <= check.occurred_at + window)
+            .order_by(col(VerifyCheck.occurred_at).desc(), col(VerifyCheck.id).desc()).limit(clones.HISTORY_ROWS)).all()
+        rows = rows[::-1]
+        earlier = [clones.Check(r.occurred_at, r.region, r.channel, r.latitude, r.longitude) for r in rows]
+        return clones.assess(check, earlier, limits)
 
     def _site_for_unknown(self) -> str:
         """An unknown code belongs to no unit: the caller's site, else the site that last shipped to the
@@ -217,7 +293,7 @@ class VerifyService:
         a = event.attributes
         answer = Verification(event_id=event.id, result=a["result"], code=a["code"], region=a["region"],
                               channel=a.get("channel"), flags=[], headline="Unknown code.",
-                              message=UNKNOWN_MESSAGE)
+                              message=UNKNOWN_MESSAGE, signature=a.get("signature"))
         if unit is None:
             return answer
         shipment = self._shipment(unit)
@@ -226,7 +302,7 @@ class VerifyService:
         full = scope is f.Scope.FULL
         flags = [self._flag(code, a, unit, shipment if full else None, full=full) for code in codes]
         headline = f.headline(flags)
-        answer = answer.model_copy(update={"flags": flags, "headline": headline,
+        answer = answer.model_copy(update={"flags": flags, "headline": headline, "signature": a.get("signature"),
                                            "message": " ".join([headline, *(x.message for x in flags)])})
         if scope is f.Scope.GENUINE:
             return answer
@@ -247,7 +323,10 @@ class VerifyService:
         return answer.model_copy(update={
             "status": unit.status.value, "lot_no": unit.lot_no,
             "expires_on": expires_on.isoformat() if expires_on else None, "shipped_to": shipped,
-            "scans_in_window": a.get("scans_in_window"), "regions_in_window": a.get("regions_in_window")})
+            "scans_in_window": a.get("scans_in_window"), "regions_in_window": a.get("regions_in_window"),
+            "clone_reasons": list(a.get("clone_reasons") or []),
+            "earlier_checks": [EarlierCheck.model_validate(x) for x in a["earlier_checks"]]
+            if "earlier_checks" in a else None})
 
     def _flag(self, code: str, a: dict[str, Any], unit: Unit, shipment: tuple[Event, Customer] | None, *,
               full: bool) -> VerifyFlag:
@@ -255,13 +334,20 @@ class VerifyService:
         distributor = self.by.is_distributor
         if code == f.DIVERSION:
             shipped_to = shipment[1].name if shipment else a.get("shipped_to")
+            note = f" on {a['shipment_reference']}" if a.get("shipment_reference") else ""
+            allowed = ", ".join([*a.get("authorized_regions", []), *a.get("authorized_channels", [])])
             text = (f"Not authorized for sale in {a['region']}"
-                    f"{' via ' + a['channel'] if a.get('channel') else ''}: it was shipped to {shipped_to}.")
+                    f"{' via ' + a['channel'] if a.get('channel') else ''}: it was shipped to {shipped_to}{note}"
+                    f"{f', authorized for {allowed}' if allowed else ''}.")
         elif code == f.SUSPECTED_CLONE:
-            text = (f"This code was checked {a.get('scans_in_window')} times in "
-                    f"{', '.join(a.get('regions_in_window') or [])} recently: the code may have been copied."
-                    if full else "This code was checked several times in different places recently: the code "
-                                 "may have been copied.")
+            if not full:
+                text = ("This code was checked several times in different places recently: the code may have "
+                        "been copied.")
+            elif a.get("clone_reasons"):
+                text = f.clone_sentence(a)
+            else:   # recorded before the reasons were
+                text = (f"This code was checked {a.get('scans_in_window')} times in "
+                        f"{', '.join(a.get('regions_in_window') or [])} recently: the code may have been copied.")
         elif code == f.NOT_SHIPPED:
             text = f.not_shipped_sentence(distributor=distributor)
         elif code == f.EXPIRED:

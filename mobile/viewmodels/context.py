@@ -25,6 +25,7 @@ from pydantic import BaseModel, ValidationError
 from mobile.i18n import Msg
 from mobile.viewmodels.api import BackendApi
 from mobile.viewmodels.gating import Gates
+from mobile.viewmodels.keys import VerifyingKeys
 from mobile.viewmodels.numbers import NumberPool
 from mobile.viewmodels.replica import Replica
 from shared_models.commands import EventCommand
@@ -32,7 +33,7 @@ from shared_models.enums import Role
 from sync.client import Backoff, HttpConnector, LocalStore, SyncClient, SyncStatus
 from sync.client.adapters import DiskStorage, Storage
 
-NUMBERS_EVERY_S = 60.0  # while online, the number pool reports use and tops up this often (and whenever it runs low)
+NUMBERS_EVERY_S = 60.0  # while online: number pool top-up and signing keys this often (and when numbers run low)
 
 # Starts a coroutine function as a task on the app's event loop (Flet: `page.run_task`); by default asyncio's.
 RunTask = Callable[[Callable[[], Awaitable[None]]], Any]
@@ -115,6 +116,7 @@ class Handheld:
         self.device_id = device_id or f"handheld-{self.store.client_id[:8]}"
         self.numbers = NumberPool(self.store, api, self.device_id,
                                   site_code=lambda: (self.replica.site(self.site_id) or {}).get("code"))
+        self.keys = VerifyingKeys(self.store, api)
         self.client: SyncClient | None = None
         self._stop: asyncio.Event | None = None
         self._running: Any = None  # what run_task returned (a Task, or Flet's Future)
@@ -171,10 +173,11 @@ class Handheld:
             finally:
                 ended.set()
 
-        async def keep_numbers() -> None:  # SSCC blocks topped up while online (numbers.py)
+        async def keep_numbers() -> None:  # SSCC blocks topped up (numbers.py), signing keys fetched (keys.py)
             while not stop.is_set():
                 self.numbers.wanted.clear()
                 await self.numbers.top_up()
+                await self.keys.refresh()
                 waits = [asyncio.ensure_future(stop.wait()), asyncio.ensure_future(self.numbers.wanted.wait())]
                 await asyncio.wait(waits, timeout=NUMBERS_EVERY_S, return_when=asyncio.FIRST_COMPLETED)
                 for wait in waits:

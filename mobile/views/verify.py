@@ -41,6 +41,8 @@ def build(kit: Kit, vm: VerifyViewModel) -> ft.Control:
                     color=outcome_colour(v)),
             ft.Text(kit.t(v.detail), size=15)]
         lines += [flag_row(kit, f) for f in v.flags]
+        lines += [sid(f"verify-why-{i}", ft.Text(kit.t(why), size=13, color=MUTED))
+                  for i, why in enumerate(v.reasons)]
         parts.append(sid("verify-verdict", ft.Container(
             ft.Column(lines, spacing=6), padding=12, border_radius=10,
             bgcolor=ft.Colors.RED_50 if v.serious else ft.Colors.GREY_100)))

@@ -230,3 +230,58 @@ def test_the_verify_screen_shows_each_flag_in_its_colour(tmp_path: Path) -> None
     assert diversion.controls[1].color == WARN
     verdict = built(screen, "verify-verdict")
     assert verdict.bgcolor == ft.Colors.RED_50 and verdict.content.controls[0].color == ERROR
+
+
+# -- why: the server's reasons, and signatures that do not hold --------------------------------------------------
+WHY: dict[str, dict[str, object]] = {
+    "FG-MTR-01/SN6": {"flags": [flag("forged_signature", "stop")], "signature": "forged"},
+    "FG-MTR-01/SN7": {"flags": [flag("diversion", "warn"), flag("suspected_clone", "warn")], "region": "Guangdong",
+                      "shipped_to": {"customer": "CUS-SGJS", "name": "State Grid Jiangsu", "reference": "DN-1",
+                                     "regions": ["Jiangsu"], "channels": ["utility"]},
+                      "scans_in_window": 3, "regions_in_window": ["Jiangsu", "Xinjiang", "Guangdong"],
+                      "clone_reasons": ["too_many_regions", "implausible_travel"],
+                      "earlier_checks": [
+                          {"occurred_at": "2026-11-02T12:00:00+00:00", "region": "Jiangsu", "implausible": False},
+                          {"occurred_at": "2026-11-02T13:30:00+00:00", "region": "Xinjiang", "distance_km": 3007.2,
+                           "speed_kmh": 2004.8, "implausible": True}]},
+}
+
+
+def why_backend(asked: list[dict[str, object]]) -> object:
+    def verify(request: httpx.Request) -> httpx.Response:
+        body = json.loads(request.content)
+        asked.append(body)
+        return httpx.Response(200, json={"result": "genuine", "code": body["code"], "headline": "x",
+                                         **WHY[body["code"]]})
+
+    return server_api({("POST", "/api/verify"): verify})
+
+
+def test_a_forged_signature_is_counterfeit_not_merely_do_not_use(tmp_path: Path) -> None:
+    v = verdict_of(distributor(tmp_path, why_backend([])), "FG-MTR-01/SN6")
+    assert (v.outcome, v.serious, v.detail) == ("counterfeit", True, Msg.of("verify.counterfeit", code="FG-MTR-01/SN6"))
+    assert Translator("zh-CN")(Msg.of("verify.outcome.counterfeit")) == "假冒"
+    assert Translator("en")(v.flags[0].text).startswith("The signature does not match the code")
+
+
+def test_the_screen_says_which_shipment_and_which_earlier_checks_in_both_languages(tmp_path: Path) -> None:
+    v = verdict_of(distributor(tmp_path, why_backend([])), "FG-MTR-01/SN7")
+    assert [m.key for m in v.reasons] == ["verify.why.shipment", "verify.why.too_many_regions", "verify.why.travel"]
+    en, zh = Translator("en"), Translator("zh-CN")
+    assert en(v.reasons[0]) == ("Shipped to State Grid Jiangsu on DN-1, authorized for Jiangsu, utility; checked in "
+                                "Guangdong")
+    assert en(v.reasons[2]) == ("Also checked in Xinjiang at 2026-11-02 13:30 UTC, 3,007 km away: that needs "
+                                "2,005 km/h")
+    assert zh(v.reasons[2]) == "2026-11-02 13:30 UTC 曾在 Xinjiang 被查验，相距 3,007 公里：需时速 2,005 公里"
+    vm = distributor(tmp_path / "b", why_backend([]))
+    verdict_of(vm, "FG-MTR-01/SN7")
+    screen = verify_view.build(Kit(Translator("en"), _Actions()), vm)
+    assert built(screen, "verify-why-1").value == "Checked in several regions: Jiangsu, Xinjiang, Guangdong"
+
+
+def test_without_a_picked_region_the_backend_goes_by_the_distributors_account(tmp_path: Path) -> None:
+    asked: list[dict[str, object]] = []
+    vm = distributor(tmp_path, why_backend(asked))
+    vm.set_region("")
+    verdict_of(vm, "FG-MTR-01/SN6")
+    assert "region" not in asked[0]
