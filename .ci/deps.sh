@@ -24,7 +24,7 @@ if [ ${#need_apt[@]} -gt 0 ]; then
 fi
 
 if command -v npm >/dev/null 2>&1; then
-  for dir in tests/sync/powersync_node tests/browser tests/backend/zpl_renderer mobile/pwa; do
+  for dir in tests/sync/powersync_node tests/browser tests/backend/zpl_renderer mobile/pwa backend/console/static; do
     if [ -f "$dir/package-lock.json" ] && [ ! -d "$dir/node_modules" ]; then
       echo "npm ci in $dir" >&2
       (cd "$dir" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error)

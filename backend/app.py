@@ -24,6 +24,7 @@ from backend.auth.middleware import BearerAuthMiddleware
 from backend.auth.tokens import TokenIssuer
 from backend.coding.controller import CODING_CONTROLLERS
 from backend.config import Settings
+from backend.console.controller import console_router
 from backend.db import WalCheckpointer, make_engine
 from backend.deps import provide_db, provide_principal, provide_settings
 from backend.epcis.controller import EpcisController
@@ -89,7 +90,8 @@ def build_app() -> Litestar:
                         ProductionController, SyncController, *MASTERDATA_CONTROLLERS, RecallCaseController,
                         GateController, OperationsController, QualityController, VerifyController, WarningController,
                         AuditController, *CODING_CONTROLLERS, *LABEL_CONTROLLERS, *REPORT_CONTROLLERS,
-                        *FSMA_CONTROLLERS, *WEBHOOK_CONTROLLERS, *ORDER_CONTROLLERS, EpcisController, pwa_router],
+                        *FSMA_CONTROLLERS, *WEBHOOK_CONTROLLERS, *ORDER_CONTROLLERS, EpcisController,
+                        pwa_router, console_router],
         dependencies={
             "db": Provide(provide_db),
             "principal": Provide(provide_principal, sync_to_thread=False),

@@ -1,0 +1,1 @@
+"""The office console: server-rendered pages (Jinja2 + htmx + ECharts) over the same services as the API."""
