@@ -10,8 +10,6 @@ from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.exceptions import HTTPException
 from litestar.middleware import DefineMiddleware
-from litestar.openapi import OpenAPIConfig
-from litestar.openapi.spec import Components, SecurityScheme
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
 
@@ -41,6 +39,7 @@ from backend.labels.controller import LABEL_CONTROLLERS
 from backend.labels.worker import PrintWorker
 from backend.limits import refuse_deep_json
 from backend.masterdata.controller import MASTERDATA_CONTROLLERS
+from backend.openapi import openapi_config
 from backend.orders.controller import ORDER_CONTROLLERS
 from backend.outbox.controller import WEBHOOK_CONTROLLERS
 from backend.outbox.worker import WebhookWorker
@@ -62,6 +61,7 @@ from sync.server.stream import StreamOptions
 
 @get("/health", exclude_from_auth=True, sync_to_thread=False, tags=["ops"])
 def health() -> dict[str, str]:
+    """Liveness: answers `{"status": "ok"}` while the process serves requests (no database round trip)."""
     return {"status": "ok"}
 
 
@@ -102,11 +102,7 @@ def build_app() -> Litestar:
         exception_handlers={DomainError: domain_error_handler, HTTPException: http_error_handler,
                             DBAPIError: database_error_handler, Exception: unexpected_error_handler},
         before_request=refuse_deep_json,
-        openapi_config=OpenAPIConfig(
-            title="Lotline", version="0.1.0",
-            components=Components(security_schemes={"bearer": SecurityScheme(type="http", scheme="bearer",
-                                                                              bearer_format="JWT")}),
-            security=[{"bearer": []}]),
+        openapi_config=openapi_config(),  # descriptions, roles and error responses: backend/openapi.py
     )
 
 

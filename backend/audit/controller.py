@@ -27,6 +27,8 @@ class AuditController(Controller):
                      since: Annotated[datetime | None, QueryParameter()] = None,
                      before_id: Annotated[int | None, Parameter(ge=1, le=INT64_MAX)] = None,
                      limit: Annotated[int, Parameter(ge=1, le=MAX_LIMIT)] = 100) -> AuditPage:
+        """The audit log of master-data and settings changes: who changed what, before and after; filtered by
+        entity and key, newest first."""
         page = entries(db, entity=entity, key=key, since=since, before_id=before_id, limit=limit)
         return AuditPage(entries=[AuditEntryPublic.model_validate(e) for e in page],
                          next_before_id=page[-1].id if len(page) == limit else None)

@@ -10,6 +10,7 @@ from urllib.parse import urlencode
 import anyio
 from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import ResponseHeader
+from litestar.openapi.spec import OpenAPIFormat, OpenAPIType, Schema
 from litestar.params import FromPath
 
 from backend.auth.guards import TRACE_READERS, allow
@@ -19,6 +20,7 @@ from backend.epcis.errors import DocumentTooLarge, EpcisError
 from backend.epcis.query_service import query_document, query_events
 from backend.epcis.schemas import CaptureJobPublic
 from backend.epcis.store import publish_lotline
+from backend.openapi import request_body
 from shared_models.enums import Role
 from shared_models.types import utcnow
 
@@ -47,13 +49,22 @@ def _prefix_length(settings: Any) -> int:
     return int(raw) if str(raw).isdigit() else DEFAULT_PREFIX_LENGTH
 
 
+EPCIS_DOCUMENT = request_body("An EPCISDocument (EPCIS 2.0 JSON/JSON-LD), validated against GS1's JSON schema.", {
+    media: Schema(type=OpenAPIType.OBJECT, required=["@context", "type", "schemaVersion", "creationDate", "epcisBody"],
+                  properties={"type": Schema(const="EPCISDocument"), "schemaVersion": Schema(type=OpenAPIType.STRING),
+                              "creationDate": Schema(type=OpenAPIType.STRING, format=OpenAPIFormat.DATE_TIME),
+                              "epcisBody": Schema(type=OpenAPIType.OBJECT)})
+    for media in (LD_JSON, "application/json")})
+
+
 class EpcisController(Controller):
     path = "/epcis"
     tags = ["epcis"]
     response_headers = HEADERS
     exception_handlers = {EpcisError: _problem}
 
-    @post("/capture", guards=[CAPTURE], status_code=202, request_max_body_size=FILE_SIZE_LIMIT + 1)
+    @post("/capture", guards=[CAPTURE], status_code=202, request_max_body_size=FILE_SIZE_LIMIT + 1,
+          operation_class=EPCIS_DOCUMENT)
     async def capture(self, request: Request[Any, Any, Any], db: Db, principal: Caller) -> Response[dict[str, Any]]:
         """Captures an EPCISDocument (JSON-LD), validated against GS1's EPCIS 2.0 JSON schema with its uri and
         date-time formats. Answers 202 with the job's Location; 400 problem+json names what is invalid (JSON

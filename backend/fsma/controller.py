@@ -34,6 +34,9 @@ class FsmaController(Controller):
             from_at: Annotated[datetime | None, QueryParameter(name="from")] = None,
             to_at: Annotated[datetime | None, QueryParameter(name="to")] = None,
             fmt: Annotated[Format, QueryParameter(name="format")] = "csv") -> Stream:
+        """FDA FSMA 204 sortable spreadsheet: one row per critical tracking event (receiving, transformation,
+        shipping) with its key data elements, for a traceability lot code (`tlc=`) or a product (`item=`) over a
+        date range; CSV or XLSX."""
         rows = fsma_rows(db, principal, tlc=tlc, item=item, from_at=from_at, to_at=to_at)
         columns = [Column(name=f"c{n}", label=h, kind="number" if h == "Quantity" else "text")
                    for n, h in enumerate(COLUMNS)]

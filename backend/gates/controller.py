@@ -19,10 +19,14 @@ class GateController(Controller):
 
     @get("/", sync_to_thread=True)
     def list_rules(self, db: Db) -> list[GateRulePublic]:
+        """The gate rules (e.g. no pick of a unit on hold, no ship of an expired lot) and whether each blocks or
+        warns."""
         rows = GateService(db).rules()
         db.commit()  # keeps the rules seeded on first use
         return [gate_public(r) for r in rows]
 
     @patch("/{code:str}", sync_to_thread=True)
     def update_rule(self, code: FromPath[str], data: JSONBody[GateRuleUpdate], db: Db) -> GateRulePublic:
+        """Changes a gate rule: only the fields sent change (`enabled`, `actions`); `params` are merged into its
+        current parameters."""
         return gate_public(GateService(db).update(code, **data.model_dump(exclude_none=True)))

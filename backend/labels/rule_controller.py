@@ -24,11 +24,14 @@ class PrintRuleController(Controller):
 
     @get("/", guards=[READ], sync_to_thread=True)
     def list_rules(self, db: Db, principal: Caller, active: FromQuery[bool | None] = None) -> list[PrintRulePublic]:
+        """Print rules."""
         return [PrintRulePublic.model_validate(r) for r in PrintRuleService(db, principal).all(active=active)]
 
     @post("/", guards=[ADMIN], sync_to_thread=True)
     def create_rule(self, data: JSONBody[PrintRuleCreate], db: Db, principal: Caller,
                     state: State) -> PrintRulePublic:
+        """Creates a print rule: labels printed automatically when an event happens (e.g. a receive prints lot
+        labels)."""
         rule = PrintRuleService(db, principal).create(data)
         worker: Any = state.get("print_worker")
         if worker is not None:
@@ -37,13 +40,16 @@ class PrintRuleController(Controller):
 
     @get("/{rule_id:str}", guards=[READ], sync_to_thread=True)
     def get_rule(self, rule_id: FromPath[str], db: Db, principal: Caller) -> PrintRulePublic:
+        """One print rule."""
         return PrintRulePublic.model_validate(PrintRuleService(db, principal).get(rule_id))
 
     @delete("/{rule_id:str}", guards=[ADMIN], status_code=200, sync_to_thread=True)
     def disable_rule(self, rule_id: FromPath[str], db: Db, principal: Caller) -> PrintRulePublic:
+        """Disables a print rule."""
         return PrintRulePublic.model_validate(PrintRuleService(db, principal).disable(rule_id))
 
     @get("/{rule_id:str}/runs", guards=[READ], sync_to_thread=True)
     def rule_runs(self, rule_id: FromPath[str], db: Db, principal: Caller,
                   limit: Limit = 100) -> list[PrintRuleRunPublic]:
+        """What a print rule printed, newest first."""
         return [PrintRuleRunPublic.model_validate(r) for r in PrintRuleService(db, principal).runs(rule_id, limit)]

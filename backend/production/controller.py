@@ -38,10 +38,13 @@ class ProductionController(Controller):
 
     @post("/", sync_to_thread=True)
     def create(self, data: JSONBody[cmd.WorkOrderCreate], db: Db, principal: Caller) -> WorkOrderPublic:
+        """Creates a work order: item, site, planned quantity and BOM version."""
         return work_order_public(ProductionService(db, principal).create_work_order(data))
 
     @post("/report", sync_to_thread=True)
     def report(self, data: JSONBody[cmd.ReportProduction], db: Db, principal: Caller) -> EventPublic:
+        """Reports production against a work order: input units consumed (genealogy edges) and output units made
+        (lots or serials)."""
         return event_public(db, ProductionService(db, principal).report(data))
 
 
@@ -52,42 +55,52 @@ class OperationsController(Controller):
 
     @post("/routes", guards=[PLANNERS], sync_to_thread=True)
     def create_route(self, data: JSONBody[RouteCreate], db: Db) -> RoutePublic:
+        """Creates a route: the ordered operations an item goes through."""
         return route_public(db, RouteService(db).create(data))
 
     @get("/routes", sync_to_thread=True)
     def routes_of_item(self, item: FromQuery[str], db: Db) -> list[RoutePublic]:
+        """The routes of an item."""
         return [route_public(db, r) for r in RouteService(db).of_item(item)]
 
     @get("/routes/{route_id:str}", sync_to_thread=True)
     def get_route(self, route_id: FromPath[str], db: Db) -> RoutePublic:
+        """One route with its operations."""
         return route_public(db, RouteService(db).get(route_id))
 
     @post("/operations", sync_to_thread=True)
     def report_operation(self, data: JSONBody[ReportOperation], db: Db,
                          principal: Caller) -> OperationReportPublic:
+        """Starts an operation report (a unit at an operation on equipment); process parameters are read while
+        it runs."""
         return report_public(db, OperationService(db, principal).report_operation(data))
 
     @post("/operations/{report_id:str}/finish", sync_to_thread=True)
     def finish_operation(self, report_id: FromPath[str], data: JSONBody[FinishOperation], db: Db,
                          principal: Caller) -> OperationReportPublic:
+        """Finishes an operation report with its result; the unit hands over to the next operation."""
         return report_public(db, OperationService(db, principal).finish_operation(report_id, data))
 
     @get("/operations", sync_to_thread=True)
     def operations_of_work_order(self, work_order: FromQuery[str], db: Db,
                                  principal: Caller) -> list[OperationReportPublic]:
+        """The operation reports of a work order."""
         return [report_public(db, r) for r in OperationService(db, principal).of_work_order(work_order)]
 
     @get("/operations/{report_id:str}", sync_to_thread=True)
     def get_operation(self, report_id: FromPath[str], db: Db, principal: Caller) -> OperationReportPublic:
+        """One operation report."""
         return report_public(db, OperationService(db, principal).get(report_id))
 
     @get("/operations/{report_id:str}/readings", sync_to_thread=True)
     def readings(self, report_id: FromPath[str], db: Db, principal: Caller) -> list[ReadingPublic]:
+        """The process parameter readings (e.g. temperature, pressure) taken during an operation."""
         return [reading_public(r) for r in OperationService(db, principal).readings(report_id)]
 
     @get("/wip", sync_to_thread=True)
     def wip(self, db: Db, principal: Caller, work_order: FromQuery[str | None] = None,
             item: FromQuery[str | None] = None) -> list[WipLinePublic]:
+        """Work in progress: units per operation, filtered by work order or item."""
         lines = OperationService(db, principal).wip(work_order=work_order, item=item)
         return [WipLinePublic(seq=w.seq, code=w.code, name=w.name, good_qty=w.good_qty, scrap_qty=w.scrap_qty,
                               wip_qty=w.wip_qty) for w in lines]

@@ -26,6 +26,7 @@ from backend.reports.schemas import (
     RunOptions,
     RunRequest,
 )
+from shared_models.bounds import INT64_MAX
 from shared_models.enums import Role
 
 READERS = allow(*STAFF, Role.DISTRIBUTOR)
@@ -34,6 +35,8 @@ Format = Literal["csv", "xlsx", "pdf"]
 MEDIA = {"csv": "text/csv; charset=utf-8", "pdf": "application/pdf",
          "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
 Text = Annotated[str | None, QueryParameter(max_length=96)]
+
+VersionParam = Annotated[int | None, QueryParameter(ge=1, le=INT64_MAX)]  # a saved version; none: the newest
 
 
 def _options(site: str | None, line: str | None, item: str | None, supplier: str | None, from_at: datetime | None,
@@ -71,33 +74,44 @@ class ReportController(Controller):
 
     @get("/", guards=[READERS], sync_to_thread=True)
     def list_reports(self, db: Db, principal: Caller) -> list[ReportPublic]:
+        """Every saved report (its newest version): code, names in zh-CN and en, dataset, chart."""
         return ReportService(db, principal).list_reports()
 
     @post("/", guards=[EDITORS], sync_to_thread=True)
     def create_report(self, data: JSONBody[ReportCreate], db: Db, principal: Caller) -> ReportPublic:
+        """Saves a new report definition (dataset + dimensions + measures + filters + chart) as version 1. A field
+        the dataset does not offer answers 422 `invalid_report` naming it."""
         return public(ReportService(db, principal).create(data))
 
     @post("/run", status_code=200, guards=[READERS], sync_to_thread=True)
     def run_adhoc(self, data: JSONBody[RunRequest], db: Db, principal: Caller) -> ReportResult:
+        """Runs a definition without saving it, with the caller's scope: columns, rows (sorted and paged on the
+        server), the chart and the total row count."""
         return run_report(db, principal, data.definition, data.options)
 
     @post("/export", status_code=200, guards=[READERS], sync_to_thread=True)
     def export_adhoc(self, data: JSONBody[RunRequest], db: Db, principal: Caller,
                      fmt: Annotated[Format, QueryParameter(name="format")] = "csv") -> Response[bytes] | Stream:
+        """Runs a definition without saving it and answers the whole result as CSV, XLSX (streamed) or PDF
+        (`format=`)."""
         return export_response(db, principal, data.definition, data.options, fmt, "Report", "report")
 
     @get("/{code:str}", guards=[READERS], sync_to_thread=True)
     def get_report(self, code: FromPath[str], db: Db, principal: Caller,
-                   version: Annotated[int | None, QueryParameter(ge=1)] = None) -> ReportPublic:
+                   version: VersionParam = None) -> ReportPublic:
+        """One saved report: its newest version, or `version=`."""
         return public(ReportService(db, principal).report(code, version))
 
     @get("/{code:str}/versions", guards=[READERS], sync_to_thread=True)
     def versions(self, code: FromPath[str], db: Db, principal: Caller) -> list[ReportPublic]:
+        """Every version of a saved report, oldest first; an edit never changes a version, it makes the next one."""
         return ReportService(db, principal).versions(code)
 
     @patch("/{code:str}", guards=[EDITORS], sync_to_thread=True)
     def update_report(self, code: FromPath[str], data: JSONBody[ReportUpdate], db: Db, principal: Caller,
                       if_match: IfMatch = None) -> ReportPublic:
+        """Edits a saved report: the change is stored as a new version. Send the version you edited (If-Match or
+        `expected_version`); 409 `stale_version` when someone saved meanwhile."""
         expected = expected_version(if_match, data.expected_version)
         return public(ReportService(db, principal).update(code, data, expected))
 
@@ -108,9 +122,11 @@ class ReportController(Controller):
                   to_at: Annotated[datetime | None, QueryParameter(name="to")] = None,
                   sort: Annotated[str | None, QueryParameter(max_length=200)] = None,
                   limit: Annotated[int, QueryParameter(ge=1, le=10_000)] = 100,
-                  offset: Annotated[int, QueryParameter(ge=0)] = 0,
+                  offset: Annotated[int, QueryParameter(ge=0, le=INT64_MAX)] = 0,
                   lang: Annotated[Literal["en", "zh-CN"], QueryParameter()] = "en",
-                  version: Annotated[int | None, QueryParameter(ge=1)] = None) -> ReportResult:
+                  version: VersionParam = None) -> ReportResult:
+        """Runs a saved report with the filters given (site, line, item, supplier, period), the caller's scope,
+        server-side sort (`sort=-measure,dimension`) and paging."""
         saved = ReportService(db, principal).report(code, version)
         options = _options(site, line, item, supplier, from_at, to_at, sort, limit, offset, lang)
         return run_report(db, principal, ReportDefinition.model_validate(saved.definition), options)
@@ -123,7 +139,9 @@ class ReportController(Controller):
                      to_at: Annotated[datetime | None, QueryParameter(name="to")] = None,
                      sort: Annotated[str | None, QueryParameter(max_length=200)] = None,
                      lang: Annotated[Literal["en", "zh-CN"], QueryParameter()] = "en",
-                     version: Annotated[int | None, QueryParameter(ge=1)] = None) -> Response[bytes] | Stream:
+                     version: VersionParam = None) -> Response[bytes] | Stream:
+        """A saved report's whole result, with the filters given, as CSV, XLSX (streamed: memory stays flat at a
+        million rows) or PDF."""
         saved = ReportService(db, principal).report(code, version)
         options = _options(site, line, item, supplier, from_at, to_at, sort, 1, 0, lang)
         title = saved.name_zh if lang == "zh-CN" and saved.name_zh else saved.name_en

@@ -10,6 +10,7 @@ import anyio
 import jwt
 from litestar import Controller, Request, Response, get, post
 from litestar.exceptions import SerializationException
+from litestar.openapi.spec import OpenAPIType, Schema
 from litestar.params import FromPath, JSONBody, QueryParameter
 from litestar.response import Stream
 from sqlmodel import select
@@ -18,6 +19,7 @@ from backend.auth.guards import allow
 from backend.auth.principal import Principal
 from backend.deps import Caller, Config, Db
 from backend.errors import InvalidInput, NotFound
+from backend.openapi import request_body
 from backend.sync.errors import TemporaryFailure
 from backend.sync.policy import buckets_of
 from backend.sync.schemas import SyncIssue, UploadRequest
@@ -36,12 +38,24 @@ def _token_exp(request: Request[Any, Any, Any]) -> float:
     return float(jwt.decode(request.auth, options={"verify_signature": False})["exp"])
 
 
+STREAM_REQUEST = request_body("What the client holds: per bucket the last op id it has; `client_id`: the device.", {
+    "application/json": Schema(type=OpenAPIType.OBJECT, properties={
+        "buckets": Schema(type=OpenAPIType.ARRAY, items=Schema(
+            type=OpenAPIType.OBJECT, required=["name"], properties={
+                "name": Schema(type=OpenAPIType.STRING, examples=["global[]"]),
+                "after": Schema(type=OpenAPIType.INTEGER, minimum=0, maximum=2**63 - 1,
+                                description="Last op id held; 0 or left out: from the start.")})),
+        "client_id": Schema(type=OpenAPIType.STRING)})})
+
+
 class SyncController(Controller):
     path = "/"
     tags = ["sync"]
 
-    @post("/sync/stream", status_code=200)
+    @post("/sync/stream", status_code=200, operation_class=STREAM_REQUEST)
     async def stream(self, request: Request[Principal, Any, Any], principal: Caller) -> Stream:
+        """The handheld download stream (PowerSync protocol): NDJSON lines checkpoint, data,
+        checkpoint_complete, token_expires_in. Never ends on its own."""
         try:
             body = await request.json() if (await request.body()) else None
             requested, client_id = parse_stream_request(body)
@@ -69,6 +83,7 @@ class SyncController(Controller):
     @get("/write-checkpoint2.json")
     async def write_checkpoint(self, request: Request[Principal, Any, Any], principal: Caller,
                                client_id: Annotated[str, QueryParameter(max_length=64)] = "") -> dict[str, Any]:
+        """A write checkpoint for the handheld (PowerSync protocol)."""
         engine = request.app.state.engine
 
         def make() -> int:
@@ -81,6 +96,8 @@ class SyncController(Controller):
                                                          Role.ENGINEER)])
     async def upload(self, data: JSONBody[UploadRequest], request: Request[Principal, Any, Any],
                      principal: Caller, settings: Config) -> Response[dict[str, Any]]:
+        """The handheld's upload batch (PowerSync CRUD entries `{op_id, op, type, id, tx_id, data}`); answers a
+        verdict per op, committed before answering; idempotent on (client, op_id)."""
         try:
             read = read_batch(data.batch)  # a malformed entry with a readable op_id is refused on its own
         except ProtocolError as exc:
@@ -107,6 +124,7 @@ class SyncController(Controller):
 
     @get("/api/sync/issues", guards=[allow(Role.QA_MANAGER)], sync_to_thread=True)
     def issues(self, db: Db, resolution: Annotated[str, QueryParameter(max_length=32)] = "open") -> list[SyncIssue]:
+        """Sync issues: offline writes refused or recorded as exceptions for QA."""
         rows = db.exec(select(RejectedOp).where(RejectedOp.resolution == resolution)
                        .order_by(RejectedOp.received_at.desc()).limit(500))  # type: ignore[attr-defined]
         return [SyncIssue(**r.model_dump()) for r in rows]
@@ -114,6 +132,7 @@ class SyncController(Controller):
     @post("/api/sync/issues/{issue_id:str}/acknowledge", guards=[allow(Role.QA_MANAGER)], status_code=200,
           sync_to_thread=True)
     def acknowledge(self, issue_id: FromPath[str], db: Db) -> SyncIssue:
+        """Marks a sync issue as seen by QA."""
         row = db.get(RejectedOp, issue_id)
         if row is None:
             raise NotFound("sync issue", issue_id)
@@ -124,6 +143,7 @@ class SyncController(Controller):
 
     @post("/api/sync/compact", guards=[allow()], status_code=200, sync_to_thread=True)
     def compact(self, request: Request[Any, Any, Any]) -> list[dict[str, Any]]:
+        """Compacts the sync op log."""
         with request.app.state.engine.begin() as conn:
             return [{"bucket": r.bucket, "moved": r.moved, "folded": r.folded} for r in compact(conn)]
 

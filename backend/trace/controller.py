@@ -36,6 +36,10 @@ class TraceController(Controller):
     @get("/resolve", guards=[allow(*TRACE_READERS, Role.DISTRIBUTOR)], sync_to_thread=True)
     def resolve(self, db: Db, principal: Caller,
                 code: Annotated[str, Parameter(min_length=1, max_length=400)]) -> ResolvedPublic:
+        """Resolves any scan to what it names: a GS1 element string (`(01)…(10)…`, `(00)` SSCC, `(414)` GLN), a
+        GS1 Digital Link URI, a bare GTIN or SSCC, or a plain code (`PART/LOT`, `PART/SERIAL`, a lot or serial
+        number alone, a location code or a part no.). Answers the kind (lot, serial, container, item, location),
+        its id, status and the GS1 data read. 409 `ambiguous_code` lists the candidates."""
         found = resolve(db, principal, code)
         base = ResolvedPublic(kind=found.kind, label=found.label, id="", gs1=found.gs1)
         if found.unit is not None:
