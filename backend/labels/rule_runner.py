@@ -89,7 +89,7 @@ class RuleRunner:
                 raise
             except Exception:  # the database away for a moment: what was missed, the next sweep finds
                 log.exception("print rules: queuing labels for events failed; the sweep will catch up")
-                self._next_sweep = min(self._next_sweep, time.monotonic() + 5)
+                self._next_sweep = time.monotonic() + 5  # not sooner: a database without the tables fails at once
             wait = max(0.0, self._next_sweep - time.monotonic())
             if not self._pending:
                 with contextlib.suppress(TimeoutError):

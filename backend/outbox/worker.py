@@ -134,6 +134,7 @@ class WebhookWorker:
             raise
         except Exception:
             log.exception("webhook worker: sending for subscription %s failed; retrying", subscription_id)
+            await asyncio.sleep(min(self.idle_s, 2.0))  # the main loop starts it again at once: not in a spin
         finally:
             self._drains.pop(subscription_id, None)
             self.wake()
