@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 
 from mobile.viewmodels.api import BackendApi, Offline, Refused
-from shared_models.coding import KeyStatus, PublicKey
 from sync.client import LocalStore
 
 KV_KEY = "signing_keys"
@@ -18,11 +17,11 @@ class VerifyingKeys:
         self.store = store
         self.api = api
 
-    def held(self) -> dict[str, PublicKey]:
-        """The keys as last fetched, by key id (empty before the first fetch)."""
+    def held(self) -> dict[str, dict[str, str]]:
+        """The keys as last fetched, by key id: {public_key, status} (empty before the first fetch). Plain data:
+        shared_models.coding (which needs `cryptography`) is imported only where a signature is checked."""
         raw = self.store.kv_get(KV_KEY)
-        return {kid: PublicKey(kid, k["public_key"], KeyStatus(k["status"])) for kid, k in
-                (json.loads(raw) if raw else {}).items()}
+        return dict(json.loads(raw)) if raw else {}
 
     async def refresh(self) -> bool:
         """Replaces the held keys with the backend's list (a revoked key stays, marked revoked). False when the

@@ -17,15 +17,13 @@ from mobile.viewmodels.api import Offline, Refused
 from mobile.viewmodels.context import Handheld
 from mobile.viewmodels.flow import Flow
 from mobile.viewmodels.replica import Resolved, ScanRefused, malformed
-from shared_models.coding import SignatureCheck, verify_code
-from shared_models.coding import Verdict as SignatureVerdict
 from shared_models.gs1 import GS1Error
 
 GENUINE, DIVERTED, CLONE, UNKNOWN, UNCHECKED = "genuine", "diverted", "clone", "unknown", "unchecked"
 STOP = "stop"    # a genuine code on a product that must not be used or sold (recalled, expired, …)
 COUNTERFEIT = "counterfeit"   # the code's (8030) signature does not hold (forged, or by a revoked key)
 SIGNATURE_STOP_FLAGS = ("forged_signature", "revoked_key")
-SIGNATURE_FLAG = {SignatureVerdict.FORGED: "forged_signature", SignatureVerdict.REVOKED: "revoked_key"}
+SIGNATURE_FLAG = {"forged": "forged_signature", "revoked": "revoked_key"}   # shared_models.coding.Verdict values
 STOP_FLAGS = ("recalled", "blocked", "on_hold", "scrapped", "expired", *SIGNATURE_STOP_FLAGS)
 WARN_FLAGS = ("not_shipped_to_you", "diversion", "suspected_clone", "unknown_key")
 INFO_FLAGS = ("not_shipped", "other_site")
@@ -114,9 +112,9 @@ class VerifyViewModel(Flow):
             return
         code = result.display_text
         signature = self._signature(result.text)  # decided here, with the keys this handheld holds
-        if signature is not None and signature.verdict in SIGNATURE_FLAG:
+        if signature in SIGNATURE_FLAG:
             self.verdict = Verdict(COUNTERFEIT, code, Msg.of("verify.counterfeit", code=code),
-                                   [flag_line(SIGNATURE_FLAG[signature.verdict])])
+                                   [flag_line(SIGNATURE_FLAG[signature])])
         answer = await self._ask_server(result.text, code)
         if answer is not None:  # the backend judged the signature too, with the newest keys, and clones, diversion
             self.verdict = answer
@@ -132,16 +130,21 @@ class VerifyViewModel(Flow):
             self.take(found)
         else:
             self.verdict = await self._by_resolver(result.text, code)
-        if signature is not None and signature.verdict is SignatureVerdict.UNKNOWN_KEY and self.verdict is not None:
+        if signature == "unknown_key" and self.verdict is not None:
             self.verdict.flags.append(flag_line("unknown_key"))
 
-    def _signature(self, text: str) -> SignatureCheck | None:
-        """The code's (8030) signature checked against the held keys; None for a code that carries none."""
+    def _signature(self, text: str) -> str | None:
+        """The verdict on the code's (8030) signature against the held keys (genuine, forged, unknown_key,
+        revoked); None for a code that carries none, or where this handheld cannot check one."""
+        try:
+            from shared_models.coding import verify_code
+        except ImportError:  # the PWA: Pyodide has no `cryptography` wheel; the backend judges it when online
+            return None
         try:
             check = verify_code(text, self.hh.keys.held())
         except GS1Error:
             return None
-        return None if check.verdict is SignatureVerdict.UNSIGNED else check
+        return None if check.verdict.value == "unsigned" else check.verdict.value
 
     def take(self, found: Resolved) -> None:
         """Offline: a unit in the replica was shipped to this distributor; its row still says whether it is

@@ -152,13 +152,14 @@ def test_app_answers_503_with_the_build_command_until_built(tmp_path: Path) -> N
     assert "lotline build-app" in answer.text
 
 
-def test_the_handheld_imports_where_numpy_opencv_zxing_and_pillow_are_missing() -> None:
+def test_the_handheld_imports_where_numpy_opencv_zxing_pillow_and_cryptography_are_missing() -> None:
     """The browser has none of them: importing the app (what the PWA's main.py does first) must not need them."""
     code = (
         "import importlib.abc, sys\n"
         "class Block(importlib.abc.MetaPathFinder):\n"
         "    def find_spec(self, name, path=None, target=None):\n"
-        "        if name.split('.')[0] in {'numpy', 'cv2', 'zxingcpp', 'PIL', 'pyzbar', 'greenlet', '_yaml'}:\n"
+        "        if name.split('.')[0] in {'numpy', 'cv2', 'zxingcpp', 'PIL', 'pyzbar', 'greenlet', '_yaml',\n"
+        "                                   'cryptography'}:\n"
         "            raise ModuleNotFoundError(name)\n"
         "sys.meta_path.insert(0, Block())\n"
         "import mobile.app, mobile.pwa.entry\n"
