@@ -38,8 +38,8 @@ def wait_for_hold_on_the_phone(browser: Browser) -> None:
     browser.click("tile-scan")
 
     def held() -> bool:  # the live stream brings the new status down into the phone's replica
-        browser.scan(HELD)
-        return "冻结" in browser.text("scan-summary")
+        browser.scan(HELD)  # a scan may answer with something else first (an online lookup still under way)
+        return bool(browser.call("exists", id="scan-summary")) and "冻结" in browser.text("scan-summary")
 
     wait_until(held, timeout_s=60, what="the hold to reach the phone")
     browser.click("back")
